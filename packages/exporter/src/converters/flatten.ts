@@ -1,0 +1,16 @@
+import { type Converter, checkOptions, oneOf, single } from './types.ts';
+
+/** Flattens in tfjs's channels-last order, so the 784 outputs line up with tfjs's. */
+export const flatten: Converter = (ctx) => {
+  checkOptions(ctx, { dataFormat: oneOf('channelsLast') });
+  const { input, outputShape } = single(ctx);
+  const [name] = ctx.graph.node(
+    'Flatten',
+    [ctx.graph.channelsLast(input).name],
+    { axis: { int: 1 } },
+    {
+      name: `${ctx.name}/Flatten`,
+    },
+  );
+  return [{ name: name as string, shape: outputShape, layout: 'channelsLast' }];
+};

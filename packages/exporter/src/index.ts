@@ -1,0 +1,20 @@
+// The exporter as a library: the CLI (cli.ts) is a thin shell over exportModels.
+export { findModels, loadArtifacts, type ModelArtifacts } from './artifacts.ts';
+export { useCpuBackend } from './backend.ts';
+export { type ConvertOptions, convertLayersModel } from './convert.ts';
+export { CONVERTERS, SUPPORTED_ACTIVATIONS, UnsupportedLayerError } from './converters/index.ts';
+export { ParityError, UserError } from './errors.ts';
+export { type ExportedFileSummary, type ExportOptions, type ExportResult, exportModels } from './export.ts';
+export {
+  type ExportedFile,
+  type ExportNetworksOptions,
+  exportNetworks,
+  type Networks,
+} from './export-networks.ts';
+export { GENERATOR } from './generator.ts';
+export { defaultImagesFile, randomNormal, randomUniform, readIdxImages } from './inputs.ts';
+export { fileName, ioNames } from './naming.ts';
+export { IR_VERSION, OPSET } from './onnx/proto.ts';
+export { MANIFEST_FILE, writeModelsFolder } from './output.ts';
+export { type Batch, maxAbsDiff, measureParity, PARITY_TOLERANCE, predict, runOnnx } from './parity.ts';
+export { formatTable } from './report.ts';

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  MANIFEST_VERSION,
+  type Manifest,
+  type ManifestModel,
+  MODEL_IDS,
+  type ModelId,
+  parseManifest,
+} from '@autoencoders/modelkit';
+import { UserError } from './errors.ts';
+import type { ExportedFile } from './export-networks.ts';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+/** One model's new files and manifest entry. */
+export interface Release {
+  model: ManifestModel;
+  files: ExportedFile[];
+}
+
+async function previousManifest(outDir: string): Promise<Manifest | null> {
+  const file = path.join(outDir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    return parseManifest(JSON.parse(text));
+  } catch (error) {
+    // Merging into a manifest we cannot read would drop the models it lists.
+    throw new UserError(`${file}: ${(error as Error).message} (fix it, or export into another --out folder)`);
+  }
+}
+
+/** Models in catalogue order, so that re-exports give the same file. */
+function sortModels(models: Manifest['models']): Manifest['models'] {
+  const sorted: Manifest['models'] = {};
+  for (const id of MODEL_IDS) if (models[id]) sorted[id] = models[id];
+  return sorted;
+}
+
+/**
+ * Replaces `outDir` with a copy holding the new releases, merged into what it held: other models'
+ * files and manifest entries stay. Everything is written into a sibling folder first and swapped in
+ * by renames, so a failure at any point leaves the previous folder as it was.
+ */
+export async function writeModelsFolder(
+  outDir: string,
+  releases: readonly Release[],
+  createdAt: Date,
+  generator: Manifest['generator'],
+): Promise<Manifest> {
+  const previous = await previousManifest(outDir);
+  const replaced = new Set<ModelId>(releases.map((r) => r.model.id));
+  const manifest: Manifest = {
+    version: MANIFEST_VERSION,
+    createdAt: createdAt.toISOString(),
+    generator,
+    models: sortModels({
+      ...previous?.models,
+      ...Object.fromEntries(releases.map((r) => [r.model.id, r.model])),
+    }),
+  };
+
+  const suffix = randomBytes(4).toString('hex');
+  const tmp = `${outDir}.${suffix}.tmp`;
+  const old = `${outDir}.${suffix}.old`;
+  await mkdir(path.dirname(path.resolve(outDir)), { recursive: true });
+  let swapped = false;
+  try {
+    await cp(outDir, tmp, { recursive: true, errorOnExist: true }).catch(
+      async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        await mkdir(tmp);
+      },
+    );
+    // A re-exported model may have lost a network: its old files must not linger.
+    for (const id of replaced) {
+      for (const file of previous?.models[id]?.files ?? [])
+        await rm(path.join(tmp, file.path), { force: true });
+    }
+    for (const release of releases) {
+      for (const file of release.files) await writeFile(path.join(tmp, file.entry.path), file.data);
+    }
+    await writeFile(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(outDir, old).then(
+      () => {
+        swapped = true;
+      },
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      },
+    );
+    await rename(tmp, outDir);
+  } catch (error) {
+    if (swapped) await rename(old, outDir).catch(() => undefined);
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  await rm(old, { recursive: true, force: true });
+  return manifest;
+}

@@ -1,0 +1,77 @@
+// The command line as people meet it: help, one-line errors with exit code 2, and a real run.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseManifest } from '@autoencoders/modelkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCpuBackend } from '../src/backend.ts';
+import { MODELS, saveLayersModel } from './helpers.ts';
+
+const PACKAGE = path.resolve(import.meta.dirname, '..');
+let dir: string;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as `pnpm export` does: tsx in the package folder, the user's folder in INIT_CWD. */
+function cli(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', ...args],
+      { cwd: PACKAGE, env: { ...process.env, INIT_CWD: dir } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  await useCpuBackend();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'exporter-cli-'));
+  const networks = MODELS.simple.build({});
+  for (const role of ['autoencoder', 'encoder', 'decoder'] as const) {
+    const model = networks[role];
+    if (model) await saveLayersModel(model, path.join(dir, 'artifacts', 'simple', role));
+  }
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the CLI', () => {
+  it('documents every option', async () => {
+    const { code, stdout } = await cli('--help');
+    expect(code).toBe(0);
+    for (const option of ['--in <dir>', '--out <dir>', '--model <ids>', '--images <file>', '--samples <n>']) {
+      expect(stdout).toContain(option);
+    }
+  });
+
+  it.each([
+    [['--bogus'], "error: unknown option '--bogus'"],
+    [['--model', 'simple,nope'], 'unknown model nope'],
+    [['--samples', '0'], 'expected a whole number from 1 to 10000'],
+    [['--in', 'missing'], `${path.sep}missing: no such artifacts folder`],
+  ])('%j fails with one line and exit code 2', async (args, message) => {
+    const { code, stderr } = await cli(...args);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('exports with real MNIST digits and prints the table', async () => {
+    const { code, stdout, stderr } = await cli('--model', 'simple', '--samples', '64');
+    expect(stderr).not.toContain('Error');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^simple\.encoder\.onnx +encoder +[\d.]+ KiB +\d\.\d\de-\d+ +64$/m);
+    const manifest = parseManifest(
+      JSON.parse(await readFile(path.join(dir, 'models', 'manifest.json'), 'utf8')),
+    );
+    expect(manifest.models.simple?.files).toHaveLength(3);
+  });
+});

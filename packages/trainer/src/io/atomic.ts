@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Writes a file so that readers see the old content or the new one, never half of it:
+ * a temporary file in the same folder, then a rename (atomic on POSIX file systems).
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Replaces a whole folder at once: writes into a fresh sibling folder, then swaps it in, so a
+ * crash leaves either the complete old folder or the complete new one.
+ */
+export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
+  const suffix = randomBytes(4).toString('hex');
+  const tmp = `${dir}.${suffix}.tmp`;
+  const old = `${dir}.${suffix}.old`;
+  await mkdir(tmp, { recursive: true });
+  try {
+    await fill(tmp);
+    await rename(dir, old).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await rename(tmp, dir);
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  await rm(old, { recursive: true, force: true });
+}

@@ -1,0 +1,155 @@
+import path from 'node:path';
+import { CATALOG, encodePng, IMAGE_SIZE, tile } from '@autoencoders/modelkit';
+import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { MODELS } from '../models/index.ts';
+import type { Networks } from '../models/types.ts';
+import { disposeBatch, makeBatch, STREAM } from '../train/batches.ts';
+import type { RunConfig } from '../train/config.ts';
+import { deriveSeed } from '../train/random.ts';
+import type { EpochRecord } from '../train/train.ts';
+import { latentScatter, lossChart } from './charts.ts';
+
+const DIGITS = 10;
+const MANIFOLD = 15;
+
+/** Writes the post's pictures for one model into `dir`; returns the file names. */
+export async function writeFigures(
+  dir: string,
+  networks: Networks,
+  config: RunConfig,
+  history: EpochRecord[],
+  test: { images: Float32Array; labels: Uint8Array },
+): Promise<string[]> {
+  const files: Record<string, Uint8Array> = {};
+  const rows = Int32Array.from({ length: DIGITS }, (_, i) => i);
+  const noisy = MODELS[config.model].noisyInput === true;
+  const batch = makeBatch(test.images, rows, { noisy, seed: deriveSeed(config.seed, STREAM.eval, 0) });
+  const [input, output, target] = tf.tidy(() => [
+    batch.input.dataSync() as Float32Array,
+    (networks.autoencoder.predict(batch.input) as tf.Tensor).dataSync() as Float32Array,
+    batch.target.dataSync() as Float32Array,
+  ]);
+  // 10 test digits over their reconstructions; the denoiser shows noisy, denoised and clean.
+  const strips = noisy ? [input, output, target] : [target, output];
+  files['reconstructions.png'] = encodePng(tile(concat(strips), strips.length * DIGITS, { cols: DIGITS }));
+
+  const codeShape = CATALOG[config.model].codeShape;
+  const encoder = networks.encoder;
+  if (encoder && codeShape && config.model !== 'vae') {
+    const codes = tf.tidy(() => (encoder.predict(batch.input) as tf.Tensor).dataSync() as Float32Array);
+    // conv's 4×4×8 code as a 4×32 image, as in the post; flat codes as near-square blocks.
+    const [tileHeight, tileWidth] =
+      codeShape.length === 3
+        ? [codeShape[0] as number, codeShape.slice(1).reduce((a, b) => a * b)]
+        : blockShape(codeShape[0] as number);
+    files['codes.png'] = encodePng(
+      upscale(tile(codes, DIGITS, { cols: DIGITS, tileWidth, tileHeight, normalise: 'all', gap: 1 }), 8),
+    );
+  }
+  disposeBatch(batch);
+
+  files['loss.png'] = lossChart({
+    title: `${config.model}: loss per epoch`,
+    xLabel: 'epoch',
+    yLabel: config.model === 'vae' ? 'loss per sample (784·BCE + KL)' : 'loss',
+    series: [
+      { name: 'train', values: history.map((h) => h.loss) },
+      { name: 'validation', values: history.map((h) => h.valLoss) },
+    ],
+  });
+
+  if (config.model === 'vae' && encoder && networks.decoder) {
+    files['manifold.png'] = encodePng(manifold(networks.decoder));
+    const means = tf.tidy(() => {
+      const x = tf.tensor2d(test.images, [test.images.length / IMAGE_SIZE, IMAGE_SIZE]);
+      const [zMean] = encoder.predict(x) as tf.Tensor[];
+      return (zMean as tf.Tensor).dataSync() as Float32Array;
+    });
+    files['latent.png'] = latentScatter({
+      title: 'vae: test digits in the latent plane (z_mean)',
+      points: means,
+      labels: test.labels,
+    });
+  }
+
+  await Promise.all(
+    Object.entries(files).map(([name, bytes]) => writeFileAtomic(path.join(dir, name), bytes)),
+  );
+  return Object.keys(files);
+}
+
+/** The 15×15 digit manifold: latent points on a grid of Gaussian quantiles, as in the post. */
+function manifold(decoder: tf.LayersModel) {
+  const grid = Array.from({ length: MANIFOLD }, (_, i) => normalQuantile(0.05 + (0.9 * i) / (MANIFOLD - 1)));
+  const points = new Float32Array(MANIFOLD * MANIFOLD * 2);
+  grid.forEach((y, row) => {
+    grid.forEach((x, col) => {
+      points.set([x, -y], (row * MANIFOLD + col) * 2);
+    });
+  });
+  const images = tf.tidy(
+    () =>
+      (
+        decoder.predict(tf.tensor2d(points, [MANIFOLD * MANIFOLD, 2])) as tf.Tensor
+      ).dataSync() as Float32Array,
+  );
+  return tile(images, MANIFOLD * MANIFOLD, { cols: MANIFOLD, gap: 0, margin: 0 });
+}
+
+function concat(arrays: Float32Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.length;
+  }
+  return out;
+}
+
+function blockShape(n: number): [number, number] {
+  let h = Math.floor(Math.sqrt(n));
+  while (n % h !== 0) h--;
+  return [h, n / h];
+}
+
+/** Nearest-neighbour enlargement, so a 4×8 code is visible at all. */
+function upscale(image: { width: number; height: number; data: Float32Array }, factor: number) {
+  const width = image.width * factor;
+  const height = image.height * factor;
+  const data = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      data[y * width + x] = image.data[
+        Math.floor(y / factor) * image.width + Math.floor(x / factor)
+      ] as number;
+    }
+  }
+  return { width, height, data };
+}
+
+/** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.928510446969, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const poly = (k: number[], x: number) => k.reduce((acc, v) => acc * x + v, 0);
+  const low = 0.02425;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return poly(c, q) / (poly(d, q) * q + 1);
+  }
+  if (p > 1 - low) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return (poly(a, r) * q) / (poly(b, r) * r + 1);
+}

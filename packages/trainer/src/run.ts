@@ -1,0 +1,103 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { CATALOG, IMAGE_SIZE, type ModelId } from '@autoencoders/modelkit';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendInfo } from './backend.ts';
+import type { Dataset } from './data/mnist.ts';
+import { writeFileAtomic } from './io/atomic.ts';
+import { saveLayersModel } from './io/layers-model.ts';
+import { evaluate, type TestMetrics } from './report/evaluate.ts';
+import { writeFigures } from './report/figures.ts';
+import type { RunConfig } from './train/config.ts';
+import type { Progress } from './train/progress.ts';
+import { type EpochRecord, train, trainableVariables } from './train/train.ts';
+
+/** metrics.json: what a run achieved and everything needed to make it again. */
+export interface Metrics {
+  model: ModelId;
+  title: string;
+  backend: string;
+  epochs: number;
+  batchSize: number;
+  optimizer: string;
+  learningRate: number;
+  trainSamples: number;
+  seed: number;
+  /** Training time of the epochs this process ran (a resumed run adds its earlier epochs' time). */
+  seconds: number;
+  trainSamplesPerSecond: number;
+  finalTrainLoss: number;
+  finalValLoss: number;
+  test: TestMetrics;
+  command: string;
+  dataset: string;
+  trainedAt: string;
+  versions: { tfjs: string; node: string };
+  figures: string[];
+}
+
+export interface RunOptions {
+  config: RunConfig;
+  data: Dataset;
+  out: string;
+  resume: boolean;
+  backend: BackendInfo;
+  command: string;
+  progress: Progress;
+  signal?: AbortSignal;
+}
+
+/** Trains one model, then writes its networks, metrics, history and figures to `<out>/<id>/`. */
+export async function runModel(options: RunOptions): Promise<Metrics> {
+  const { config, data } = options;
+  const dir = path.join(options.out, config.model);
+  await mkdir(dir, { recursive: true });
+  const trainSamples = Math.min(config.limit ?? Number.POSITIVE_INFINITY, data.train.count);
+  const { networks, history } = await train({
+    config,
+    train: data.train.images.subarray(0, trainSamples * IMAGE_SIZE),
+    validation: data.test.images.subarray(0, Math.min(config.valSamples, data.test.count) * IMAGE_SIZE),
+    outDir: dir,
+    resume: options.resume,
+    progress: options.progress,
+    ...(options.signal && { signal: options.signal }),
+  });
+  options.progress.message(
+    `${config.model}: evaluating on ${data.test.count.toLocaleString('en-US')} test images`,
+  );
+  const test = evaluate(networks, config, data.test.images);
+  for (const [role, model] of Object.entries({
+    autoencoder: networks.autoencoder,
+    encoder: networks.encoder,
+    decoder: networks.decoder,
+  })) {
+    if (model) await saveLayersModel(model, path.join(dir, role));
+  }
+  const figures = await writeFigures(path.join(dir, 'figures'), networks, config, history, data.test);
+  const seconds = history.reduce((s, h) => s + h.seconds, 0);
+  const last = history.at(-1) as EpochRecord | undefined;
+  const metrics: Metrics = {
+    model: config.model,
+    title: CATALOG[config.model].title,
+    backend: options.backend.description,
+    epochs: history.length,
+    batchSize: config.batchSize,
+    optimizer: config.optimizer,
+    learningRate: config.learningRate,
+    trainSamples,
+    seed: config.seed,
+    seconds,
+    trainSamplesPerSecond: (trainSamples * history.length) / seconds,
+    finalTrainLoss: last?.loss ?? Number.NaN,
+    finalValLoss: last?.valLoss ?? Number.NaN,
+    test,
+    command: options.command,
+    dataset: data.source,
+    trainedAt: new Date().toISOString(),
+    versions: { tfjs: tf.version.tfjs, node: process.version },
+    figures: figures.map((f) => `figures/${f}`),
+  };
+  await writeFileAtomic(path.join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  tf.dispose(trainableVariables(networks));
+  return metrics;
+}

@@ -1,0 +1,254 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { IMAGE_SIZE } from '@autoencoders/modelkit';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { MODELS } from '../models/index.ts';
+import { L1_WEIGHT } from '../models/sparse.ts';
+import type { Networks } from '../models/types.ts';
+import { disposeBatch, makeBatch, ranges, STREAM } from './batches.ts';
+import { loadCheckpoint, type NamedTensor, saveCheckpoint } from './checkpoint.ts';
+import type { RunConfig } from './config.ts';
+import type { Progress } from './progress.ts';
+import { deriveSeed, permutation, withSeededMathRandom } from './random.ts';
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  valLoss: number;
+  /** The loss's named parts (sparse: bce and l1; vae: reconstruction and kl), train and validation. */
+  terms?: Record<string, number>;
+  valTerms?: Record<string, number>;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface TrainResult {
+  networks: Networks;
+  history: EpochRecord[];
+  /** Epochs already done when this run started (from a checkpoint). */
+  resumedFrom: number;
+}
+
+export interface TrainOptions {
+  config: RunConfig;
+  /** Training images (the first `config.limit` are used) and the validation images. */
+  train: Float32Array;
+  validation: Float32Array;
+  outDir: string;
+  resume: boolean;
+  progress: Progress;
+  /** Aborting stops after the current step; the last completed epoch stays checkpointed. */
+  signal?: AbortSignal;
+}
+
+export const CHECKPOINT_FILE = 'checkpoint.bin';
+
+export class Interrupted extends Error {
+  override name = 'Interrupted';
+}
+
+export function buildNetworks(config: RunConfig): Networks {
+  const definition = MODELS[config.model];
+  return withSeededMathRandom(deriveSeed(config.seed, STREAM.init), () =>
+    quietly(() => definition.build({ l1: { weight: L1_WEIGHT, reduction: config.l1Reduction } })),
+  );
+}
+
+/** Every trainable variable of a model once, in a fixed order (the networks share layers). */
+export function trainableVariables(networks: Networks): tf.Variable[] {
+  const seen = new Set<tf.Variable>();
+  for (const model of [networks.autoencoder, networks.encoder, networks.decoder]) {
+    for (const weight of model?.trainableWeights ?? []) seen.add(weight.read() as tf.Variable);
+  }
+  return [...seen];
+}
+
+function makeOptimizer(config: RunConfig): tf.Optimizer {
+  // Keras 2's adadelta: rho 0.95, epsilon 1e-7 (tfjs defaults to 1e-8 and lr 0.001).
+  return config.optimizer === 'adam'
+    ? tf.train.adam(config.learningRate)
+    : tf.train.adadelta(config.learningRate, 0.95, 1e-7);
+}
+
+/** The loss over `images` in chunks, with fixed seeds so every epoch is measured the same way. */
+export function datasetLoss(
+  networks: Networks,
+  images: Float32Array,
+  config: RunConfig,
+  chunk = 500,
+): { loss: number; terms?: Record<string, number> } {
+  const count = images.length / IMAGE_SIZE;
+  const rows = Int32Array.from({ length: count }, (_, i) => i);
+  const noisy = MODELS[config.model].noisyInput === true;
+  let loss = 0;
+  let terms: Record<string, number> | undefined;
+  for (const [start, end] of ranges(count, chunk)) {
+    const batch = makeBatch(images, rows.subarray(start, end), {
+      noisy,
+      seed: deriveSeed(config.seed, STREAM.eval, start),
+    });
+    const weight = (end - start) / count;
+    tf.tidy(() => {
+      const result = networks.loss(batch);
+      loss += (result.total.dataSync()[0] as number) * weight;
+      for (const [name, value] of Object.entries(result.terms ?? {})) {
+        terms ??= {};
+        terms[name] = (terms[name] ?? 0) + (value.dataSync()[0] as number) * weight;
+      }
+    });
+    disposeBatch(batch);
+  }
+  return terms ? { loss, terms } : { loss };
+}
+
+function sameRun(a: RunConfig, b: RunConfig): string | undefined {
+  for (const key of Object.keys(a) as (keyof RunConfig)[]) {
+    if (key !== 'epochs' && a[key] !== b[key]) return `${key} was ${String(a[key])}, now ${String(b[key])}`;
+  }
+  return undefined;
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { config, progress, outDir } = options;
+  const checkpointFile = path.join(outDir, CHECKPOINT_FILE);
+  const networks = buildNetworks(config);
+  const variables = trainableVariables(networks);
+  const optimizer = makeOptimizer(config);
+  let history: EpochRecord[] = [];
+
+  if (options.resume && existsSync(checkpointFile)) {
+    const checkpoint = await loadCheckpoint<RunConfig, EpochRecord>(checkpointFile);
+    const mismatch = sameRun(checkpoint.header.run, config);
+    if (mismatch) {
+      throw new UserError(
+        `${checkpointFile}: cannot resume, ${mismatch}; pass the same options or drop --resume`,
+      );
+    }
+    if (checkpoint.weights.length !== variables.length)
+      throw new UserError(`${checkpointFile}: does not fit this model`);
+    variables.forEach((v, i) => {
+      v.assign(tf.tensor(checkpoint.weights[i] as Float32Array, v.shape));
+    });
+    await restoreOptimizer(optimizer, checkpoint.optimizer, checkpoint.header.adamBetaPowers);
+    history = checkpoint.header.history;
+    progress.message(`resuming ${config.model} after epoch ${history.length}`);
+  } else if (options.resume) {
+    progress.message(`no checkpoint for ${config.model} in ${outDir}: starting from scratch`);
+  }
+
+  const count = Math.min(config.limit ?? Number.POSITIVE_INFINITY, options.train.length / IMAGE_SIZE);
+  const resumedFrom = history.length;
+  const noisy = MODELS[config.model].noisyInput === true;
+  for (let epoch = history.length + 1; epoch <= config.epochs; epoch++) {
+    const order = permutation(count, deriveSeed(config.seed, STREAM.shuffle, epoch));
+    const steps = Math.ceil(count / config.batchSize);
+    progress.startEpoch(config.model, epoch, config.epochs, count);
+    const started = performance.now();
+    let lossSum = 0;
+    const termSums: Record<string, number> = {};
+    let seen = 0;
+    for (let step = 0; step < steps; step++) {
+      if (options.signal?.aborted)
+        throw new Interrupted(`interrupted during epoch ${epoch} of ${config.model}`);
+      const rows = order.subarray(step * config.batchSize, Math.min((step + 1) * config.batchSize, count));
+      const batch = makeBatch(options.train, rows, {
+        noisy,
+        seed: deriveSeed(config.seed, STREAM.sample, epoch, step),
+      });
+      const values = tf.tidy(() => {
+        let terms: tf.Scalar[] = [];
+        let names: string[] = [];
+        const cost = optimizer.minimize(
+          () => {
+            const loss = networks.loss(batch);
+            names = Object.keys(loss.terms ?? {});
+            terms = Object.values(loss.terms ?? {}).map((t) => tf.keep(t));
+            return loss.total;
+          },
+          true,
+          variables,
+        ) as tf.Scalar;
+        const read = [cost, ...terms].map((t) => t.dataSync()[0] as number);
+        for (const t of terms) t.dispose();
+        return {
+          cost: read[0] as number,
+          terms: Object.fromEntries(names.map((n, i) => [n, read[i + 1] as number])),
+        };
+      });
+      disposeBatch(batch);
+      lossSum += values.cost * rows.length;
+      for (const [name, value] of Object.entries(values.terms))
+        termSums[name] = (termSums[name] ?? 0) + value * rows.length;
+      seen += rows.length;
+      const seconds = (performance.now() - started) / 1000;
+      progress.step(seen, { loss: lossSum / seen, samplesPerSecond: seen / seconds });
+      // Lets Ctrl-C and the progress bar's timer run between steps.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const validation = datasetLoss(networks, options.validation, config);
+    const record: EpochRecord = {
+      epoch,
+      loss: lossSum / seen,
+      valLoss: validation.loss,
+      ...(Object.keys(termSums).length > 0 && {
+        terms: Object.fromEntries(Object.entries(termSums).map(([n, v]) => [n, v / seen])),
+        valTerms: validation.terms,
+      }),
+      seconds,
+      samplesPerSecond: seen / seconds,
+    };
+    history.push(record);
+    progress.endEpoch(record);
+    await saveCheckpoint(
+      checkpointFile,
+      { run: config, history, adamBetaPowers: adamBetaPowers(optimizer) },
+      variables,
+      await optimizer.getWeights(),
+    );
+    await writeFileAtomic(
+      path.join(outDir, 'history.jsonl'),
+      history.map((h) => `${JSON.stringify(h)}\n`).join(''),
+    );
+  }
+  optimizer.dispose();
+  return { networks, history, resumedFrom };
+}
+
+// tfjs keeps Adam's running powers of β1 and β2 in protected fields and, on setWeights, recomputes
+// them with pow(), which is not bit-identical to the running product: restored here for exact resumes.
+type AdamInternals = { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+
+function adamBetaPowers(optimizer: tf.Optimizer): [number, number] | undefined {
+  const adam = optimizer as unknown as AdamInternals;
+  if (!adam.accBeta1 || !adam.accBeta2) return undefined;
+  return [adam.accBeta1.dataSync()[0] as number, adam.accBeta2.dataSync()[0] as number];
+}
+
+async function restoreOptimizer(
+  optimizer: tf.Optimizer,
+  weights: NamedTensor[],
+  betaPowers?: [number, number],
+) {
+  await optimizer.setWeights(weights);
+  const adam = optimizer as unknown as AdamInternals;
+  if (betaPowers && adam.accBeta1 && adam.accBeta2) {
+    adam.accBeta1.assign(tf.scalar(betaPowers[0]));
+    adam.accBeta2.assign(tf.scalar(betaPowers[1]));
+  }
+}
+
+/** tfjs warns on every LSTM build that an orthogonal initialiser on 64×256 "may be slow"; it is not. */
+function quietly<T>(fn: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).startsWith('Orthogonal initializer')) warn(...args);
+  };
+  try {
+    return fn();
+  } finally {
+    console.warn = warn;
+  }
+}

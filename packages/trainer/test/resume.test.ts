@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { ModelId } from '@autoencoders/modelkit';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/backend.ts';
+import type { RunConfig } from '../src/train/config.ts';
+import { type Progress, silentProgress } from '../src/train/progress.ts';
+import { CHECKPOINT_FILE, Interrupted, train, trainableVariables } from '../src/train/train.ts';
+import { config, slice, tempDir } from './helpers.ts';
+
+beforeAll(async () => {
+  await selectBackend('wasm', 2);
+});
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function run(
+  run: RunConfig,
+  outDir: string,
+  options: { resume?: boolean; progress?: Progress; signal?: AbortSignal } = {},
+) {
+  const result = await train({
+    config: run,
+    train: await slice(256),
+    validation: await slice(32, 'test'),
+    outDir,
+    resume: options.resume ?? false,
+    progress: options.progress ?? silentProgress,
+    ...(options.signal && { signal: options.signal }),
+  });
+  const weights = trainableVariables(result.networks).map((v) => v.dataSync().slice());
+  tf.dispose(trainableVariables(result.networks));
+  return { weights, history: result.history };
+}
+
+// Resuming must give exactly the weights of an uninterrupted run: every random draw is derived from
+// (seed, epoch, step), and the checkpoint holds the weights and the optimiser state bit for bit.
+describe.each<[ModelId, Partial<RunConfig>]>([
+  ['vae', {}],
+  ['sparse', { optimizer: 'adadelta', learningRate: 1 }],
+  ['denoise', { batchSize: 64 }],
+])('resuming %s', (model, overrides) => {
+  it('after a finished epoch gives the same weights as an uninterrupted run', async () => {
+    const full = config(model, { epochs: 3, ...overrides });
+    const straightDir = await tempDir();
+    const resumedDir = await tempDir();
+    dirs.push(straightDir, resumedDir);
+    const straight = await run(full, straightDir);
+    await run({ ...full, epochs: 1 }, resumedDir);
+    const resumed = await run(full, resumedDir, { resume: true });
+    expect(resumed.history.map((h) => h.loss)).toEqual(straight.history.map((h) => h.loss));
+    resumed.weights.forEach((w, i) => {
+      expect(w).toEqual(straight.weights[i]);
+    });
+  });
+});
+
+describe('an interrupted run', () => {
+  it('stops within the epoch, keeps the last checkpoint, and resumes to the same result', async () => {
+    const full = config('simple', { epochs: 2 });
+    const straightDir = await tempDir();
+    const dir = await tempDir();
+    dirs.push(straightDir, dir);
+    const straight = await run(full, straightDir);
+
+    const controller = new AbortController();
+    let steps = 0;
+    const progress: Progress = {
+      ...silentProgress,
+      step() {
+        // Ctrl-C in the middle of the second epoch.
+        if (++steps === 8 + 3) controller.abort();
+      },
+    };
+    await expect(run(full, dir, { progress, signal: controller.signal })).rejects.toBeInstanceOf(Interrupted);
+    expect(existsSync(path.join(dir, CHECKPOINT_FILE))).toBe(true);
+    const resumed = await run(full, dir, { resume: true });
+    expect(resumed.history).toHaveLength(2);
+    resumed.weights.forEach((w, i) => {
+      expect(w).toEqual(straight.weights[i]);
+    });
+  });
+
+  it('refuses to resume with different settings', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    await run(config('simple', { epochs: 1 }), dir);
+    await expect(run(config('simple', { epochs: 2, batchSize: 64 }), dir, { resume: true })).rejects.toThrow(
+      /cannot resume, batchSize was 32, now 64; pass the same options or drop --resume/,
+    );
+  });
+});
