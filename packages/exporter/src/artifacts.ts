@@ -1,9 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type ManifestProvenance, MODEL_IDS, type ModelId } from '@autoencoders/modelkit';
+import { loadLayersModel } from '@autoencoders/trainer';
 import { UserError } from './errors.ts';
 import type { Networks } from './export-networks.ts';
-import { loadLayersModel } from './trainer.ts';
 
 /** One trained model as the trainer leaves it in `<artifacts>/<id>/`. */
 export interface ModelArtifacts {

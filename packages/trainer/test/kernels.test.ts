@@ -75,7 +75,10 @@ async function expectSameGrads(
   seed: number,
   transform: (v: number) => number = (v) => v,
 ): Promise<void> {
-  const inputs = shapes.map((shape, i) => ({ shape, values: seeded(sizeOf(shape), seed + i).map(transform) }));
+  const inputs = shapes.map((shape, i) => ({
+    shape,
+    values: seeded(sizeOf(shape), seed + i).map(transform),
+  }));
   const dy = (s: number[]) => seeded(sizeOf(s), seed + 100);
   const expected = await gradsOn('cpu', f, inputs, dy);
   const actual = await gradsOn('wasm', f, inputs, dy);
@@ -417,7 +420,9 @@ describe('MaxPoolGrad matches the cpu backend', () => {
           const input = tf.tensor4d(x, shape);
           const dy = tf.tensor(d, info.outShape);
           const attrs = { filterSize: size, strides, pad } as unknown as tf.NamedAttrMap;
-          return (tf.engine().runKernel('MaxPoolGrad', { dy, input, output: dy }, attrs) as tf.Tensor).dataSync();
+          return (
+            tf.engine().runKernel('MaxPoolGrad', { dy, input, output: dy }, attrs) as tf.Tensor
+          ).dataSync();
         });
       };
       const expected = await run('cpu');

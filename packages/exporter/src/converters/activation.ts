@@ -13,8 +13,8 @@ type Emit = (ctx: LayerContext, input: Value) => Value;
 const unary =
   (opType: string, attributes = {}): Emit =>
   (ctx, input) => {
-    const [name] = ctx.graph.node(opType, [input.name], attributes, { name: `${ctx.name}/${opType}` });
-    return { ...input, name: name as string };
+    const name = ctx.graph.op(opType, [input.name], attributes, `${ctx.name}/${opType}`);
+    return { ...input, name };
   };
 
 /**

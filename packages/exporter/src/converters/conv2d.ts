@@ -32,7 +32,7 @@ export const conv2d: Converter = (ctx) => {
     inputs.push(graph.initializer(`${name}/bias`, bias.data, bias.shape));
   }
 
-  const [output] = graph.node(
+  const output = graph.op(
     'Conv',
     inputs,
     {
@@ -41,7 +41,7 @@ export const conv2d: Converter = (ctx) => {
       dilations: { ints: dilations },
       pads: { ints: pads(ctx, input, config.padding, kernelSize, strides, dilations) },
     },
-    { name: `${name}/Conv` },
+    `${name}/Conv`,
   );
-  return [applyActivation(ctx, { name: output as string, shape: outputShape, layout: 'channelsFirst' })];
+  return [applyActivation(ctx, { name: output, shape: outputShape, layout: 'channelsFirst' })];
 };

@@ -5,28 +5,24 @@ import { anyValue, type Converter, checkOptions, oneOf, single, weight } from '.
 export const dense: Converter = (ctx) => {
   checkOptions(ctx, { units: anyValue, activation: activationOption, useBias: oneOf(true, false) });
   const { graph, name } = ctx;
+  const { outputShape } = single(ctx);
   // Dense works on the last axis, which must be tfjs's own last axis.
   const input = graph.channelsLast(single(ctx).input);
-  const { outputShape } = single(ctx);
   const kernel = weight(ctx, 'kernel');
-  const kernelName = graph.initializer(`${name}/kernel`, kernel.data, kernel.shape);
-  const bias = ctx.config.useBias === false ? null : weight(ctx, 'bias');
-  const biasName = bias ? graph.initializer(`${name}/bias`, bias.data, bias.shape) : null;
+  const inputs = [input.name, graph.initializer(`${name}/kernel`, kernel.data, kernel.shape)];
+  if (ctx.config.useBias !== false) {
+    const bias = weight(ctx, 'bias');
+    inputs.push(graph.initializer(`${name}/bias`, bias.data, bias.shape));
+  }
 
-  let output: string | undefined;
+  let output: string;
   if (input.shape.length === 2) {
-    [output] = graph.node(
-      'Gemm',
-      biasName ? [input.name, kernelName, biasName] : [input.name, kernelName],
-      {},
-      {
-        name: `${name}/Gemm`,
-      },
-    );
+    output = graph.op('Gemm', inputs, {}, `${name}/Gemm`);
   } else {
     // Gemm takes matrices only; MatMul broadcasts over the leading axes as tfjs's Dense does.
-    [output] = graph.node('MatMul', [input.name, kernelName], {}, { name: `${name}/MatMul` });
-    if (biasName) [output] = graph.node('Add', [output as string, biasName], {}, { name: `${name}/Add` });
+    const [x, w, b] = inputs as [string, string, string | undefined];
+    output = graph.op('MatMul', [x, w], {}, `${name}/MatMul`);
+    if (b) output = graph.op('Add', [output, b], {}, `${name}/Add`);
   }
-  return [applyActivation(ctx, { name: output as string, shape: outputShape, layout: 'channelsLast' })];
+  return [applyActivation(ctx, { name: output, shape: outputShape, layout: 'channelsLast' })];
 };

@@ -4,13 +4,11 @@ import { type Converter, checkOptions, oneOf, single } from './types.ts';
 export const flatten: Converter = (ctx) => {
   checkOptions(ctx, { dataFormat: oneOf('channelsLast') });
   const { input, outputShape } = single(ctx);
-  const [name] = ctx.graph.node(
+  const output = ctx.graph.op(
     'Flatten',
     [ctx.graph.channelsLast(input).name],
     { axis: { int: 1 } },
-    {
-      name: `${ctx.name}/Flatten`,
-    },
+    `${ctx.name}/Flatten`,
   );
-  return [{ name: name as string, shape: outputShape, layout: 'channelsLast' }];
+  return [{ name: output, shape: outputShape, layout: 'channelsLast' }];
 };

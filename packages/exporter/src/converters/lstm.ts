@@ -70,13 +70,13 @@ export const lstm: Converter = (ctx) => {
 
   // ONNX's LSTM is time-major: [steps, batch, features].
   const perm = { perm: { ints: [1, 0, 2] } };
-  const [timeMajor] = graph.node('Transpose', [input.name], perm, { name: `${name}/to_time_major` });
+  const timeMajor = graph.op('Transpose', [input.name], perm, `${name}/to_time_major`);
   const recurrent = String(config.recurrentActivation ?? 'hardSigmoid');
   const activation = String(config.activation ?? 'tanh');
   const sequences = config.returnSequences === true;
   const [y, yH] = graph.node(
     'LSTM',
-    [timeMajor as string, ...inputs],
+    [timeMajor, ...inputs],
     {
       hidden_size: { int: units },
       direction: { string: 'forward' },
@@ -87,26 +87,14 @@ export const lstm: Converter = (ctx) => {
     { name: `${name}/LSTM`, outputs: sequences ? [`${name}/Y`, ''] : ['', `${name}/Y_h`] },
   );
 
-  let output: string;
-  if (sequences) {
-    // Y is [steps, directions, batch, units].
-    const [squeezed] = graph.node(
-      'Squeeze',
-      [y as string, graph.int64(`${name}/axes`, [1])],
-      {},
-      { name: `${name}/Squeeze` },
-    );
-    [output] = graph.node('Transpose', [squeezed as string], perm, { name: `${name}/to_batch_major` }) as [
-      string,
-    ];
-  } else {
-    // Y_h is [directions, batch, units].
-    [output] = graph.node(
-      'Squeeze',
-      [yH as string, graph.int64(`${name}/axes`, [0])],
-      {},
-      { name: `${name}/Squeeze` },
-    ) as [string];
-  }
+  // Y is [steps, directions, batch, units]; Y_h is [directions, batch, units].
+  const output = sequences
+    ? graph.op(
+        'Transpose',
+        [graph.op('Squeeze', [y as string, graph.int64(`${name}/axes`, [1])], {}, `${name}/Squeeze`)],
+        perm,
+        `${name}/to_batch_major`,
+      )
+    : graph.op('Squeeze', [yH as string, graph.int64(`${name}/axes`, [0])], {}, `${name}/Squeeze`);
   return [{ name: output, shape: outputShape, layout: 'channelsLast' }];
 };

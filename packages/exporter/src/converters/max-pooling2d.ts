@@ -14,7 +14,7 @@ export const maxPooling2d: Converter = (ctx) => {
   const input = graph.channelsFirst(single(ctx).input);
   const kernel = pair(config.poolSize);
   const strides = pair(config.strides ?? config.poolSize);
-  const [output] = graph.node(
+  const output = graph.op(
     'MaxPool',
     [input.name],
     {
@@ -22,7 +22,7 @@ export const maxPooling2d: Converter = (ctx) => {
       strides: { ints: strides },
       pads: { ints: pads(ctx, input, config.padding, kernel, strides) },
     },
-    { name: `${name}/MaxPool` },
+    `${name}/MaxPool`,
   );
-  return [{ name: output as string, shape: outputShape, layout: 'channelsFirst' }];
+  return [{ name: output, shape: outputShape, layout: 'channelsFirst' }];
 };

@@ -7,7 +7,7 @@ export const repeatVector: Converter = (ctx) => {
   const { input, outputShape } = single(ctx);
   const axes = graph.int64(`${name}/axes`, [1]);
   const repeats = graph.int64(`${name}/repeats`, [1, ctx.config.n as number, 1]);
-  const [expanded] = graph.node('Unsqueeze', [input.name, axes], {}, { name: `${name}/Unsqueeze` });
-  const [tiled] = graph.node('Tile', [expanded as string, repeats], {}, { name: `${name}/Tile` });
-  return [{ name: tiled as string, shape: outputShape, layout: 'channelsLast' }];
+  const expanded = graph.op('Unsqueeze', [input.name, axes], {}, `${name}/Unsqueeze`);
+  const tiled = graph.op('Tile', [expanded, repeats], {}, `${name}/Tile`);
+  return [{ name: tiled, shape: outputShape, layout: 'channelsLast' }];
 };

@@ -2,18 +2,12 @@ import { anyValue, type Converter, checkOptions, single } from './types.ts';
 
 export const reshape: Converter = (ctx) => {
   checkOptions(ctx, { targetShape: anyValue });
+  const { graph, name } = ctx;
   const { input, outputShape } = single(ctx);
   // tfjs writes the free dimension of its target shape as null (-1 when given).
   const target = (ctx.config.targetShape as (number | null)[]).map((d) => d ?? -1);
   // 0 copies the input's (dynamic) batch size.
-  const shape = ctx.graph.int64(`${ctx.name}/shape`, [0, ...target]);
-  const [name] = ctx.graph.node(
-    'Reshape',
-    [ctx.graph.channelsLast(input).name, shape],
-    {},
-    {
-      name: `${ctx.name}/Reshape`,
-    },
-  );
-  return [{ name: name as string, shape: outputShape, layout: 'channelsLast' }];
+  const shape = graph.int64(`${name}/shape`, [0, ...target]);
+  const output = graph.op('Reshape', [graph.channelsLast(input).name, shape], {}, `${name}/Reshape`);
+  return [{ name: output, shape: outputShape, layout: 'channelsLast' }];
 };

@@ -12,7 +12,7 @@ export const upSampling2d: Converter = (ctx) => {
   const input = graph.channelsFirst(single(ctx).input);
   const [sh, sw] = pair(ctx.config.size ?? 2);
   const scales = graph.initializer(`${name}/scales`, new Float32Array([1, 1, sh, sw]), [4]);
-  const [output] = graph.node(
+  const output = graph.op(
     'Resize',
     // The empty name skips Resize's optional `roi` input.
     [input.name, '', scales],
@@ -21,7 +21,7 @@ export const upSampling2d: Converter = (ctx) => {
       coordinate_transformation_mode: { string: 'asymmetric' },
       nearest_mode: { string: 'floor' },
     },
-    { name: `${name}/Resize` },
+    `${name}/Resize`,
   );
-  return [{ name: output as string, shape: outputShape, layout: 'channelsFirst' }];
+  return [{ name: output, shape: outputShape, layout: 'channelsFirst' }];
 };

@@ -184,6 +184,11 @@ export class GraphBuilder {
     return outputs;
   }
 
+  /** Adds a node with one output, named like the node; returns that name. */
+  op(opType: string, inputs: readonly string[], attributes: Record<string, Attribute>, name: string): string {
+    return this.node(opType, inputs, attributes, { name })[0] as string;
+  }
+
   /** The same value as NCHW (a no-op unless it is a channels-last image). */
   channelsFirst(value: Value): Value {
     if (value.shape.length !== 4 || value.layout === 'channelsFirst') return value;
@@ -200,13 +205,8 @@ export class GraphBuilder {
     const key = `${value.name}>${layout}`;
     const known = this.transposed.get(key);
     if (known) return known;
-    const [name] = this.node(
-      'Transpose',
-      [value.name],
-      { perm: { ints: perm } },
-      { name: `${value.name}/to_${layout}` },
-    );
-    const result: Value = { name: name as string, shape: value.shape, layout };
+    const name = this.op('Transpose', [value.name], { perm: { ints: perm } }, `${value.name}/to_${layout}`);
+    const result: Value = { name, shape: value.shape, layout };
     this.transposed.set(key, result);
     return result;
   }

@@ -54,7 +54,11 @@ function convTailPadding(info: Conv2DInfo): [number, number] {
   ];
 }
 
-export function chooseFilterGradStrategy(x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): FilterGradStrategy {
+export function chooseFilterGradStrategy(
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: Conv2DInfo,
+): FilterGradStrategy {
   if (info.dataFormat !== 'channelsLast' || x.dtype !== 'float32' || dy.dtype !== 'float32') {
     return 'reference';
   }
@@ -268,7 +272,8 @@ function viaReference(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info:
             for (let k = 0; k < ci; k++) {
               const xval = xv[xBase + k * xk] as number;
               const aBase = ((i * kw + j) * ci + k) * co;
-              for (let c = 0; c < co; c++) acc[aBase + c] = (acc[aBase + c] as number) + xval * (dv[dBase + c * dk] as number);
+              for (let c = 0; c < co; c++)
+                acc[aBase + c] = (acc[aBase + c] as number) + xval * (dv[dBase + c * dk] as number);
             }
           }
         }

@@ -55,7 +55,11 @@ function fullPadding(info: Conv2DInfo): [number, number, number, number] {
   ];
 }
 
-export function chooseInputGradStrategy(dy: TensorInfo, filter: TensorInfo, info: Conv2DInfo): InputGradStrategy {
+export function chooseInputGradStrategy(
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: Conv2DInfo,
+): InputGradStrategy {
   if (info.dataFormat !== 'channelsLast' || dy.dtype !== 'float32' || filter.dtype !== 'float32') {
     return 'reference';
   }
@@ -153,7 +157,12 @@ function viaConv(
 }
 
 /** Direct loops; correct for every layout and dtype the attributes allow, and slow. */
-function viaReference(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: Conv2DInfo): TensorInfo {
+function viaReference(
+  backend: BackendWasm,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: Conv2DInfo,
+): TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: ho, outWidth: wo } = info;
   const { filterHeight: kh, filterWidth: kw, outChannels: co, strideHeight: sh, strideWidth: sw } = info;
   const { top: pt, left: pl } = info.padInfo;

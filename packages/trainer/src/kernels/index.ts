@@ -45,5 +45,5 @@ export function unregisterFastKernels(): void {
   }
 }
 
-export { type FilterGradStrategy, chooseFilterGradStrategy } from './conv2d-backprop-filter.ts';
-export { type InputGradStrategy, chooseInputGradStrategy } from './conv2d-backprop-input.ts';
+export { chooseFilterGradStrategy, type FilterGradStrategy } from './conv2d-backprop-filter.ts';
+export { chooseInputGradStrategy, type InputGradStrategy } from './conv2d-backprop-input.ts';

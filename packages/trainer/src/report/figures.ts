@@ -32,7 +32,9 @@ export async function writeFigures(
   ]);
   // 10 test digits over their reconstructions; the denoiser shows noisy, denoised and clean.
   const strips = noisy ? [input, output, target] : [target, output];
-  files['reconstructions.png'] = encodePng(tile(concat(strips), strips.length * DIGITS, { cols: DIGITS }));
+  files['reconstructions.png'] = encodePng(
+    upscale(tile(concat(strips), strips.length * DIGITS, { cols: DIGITS }), 2),
+  );
 
   const codeShape = CATALOG[config.model].codeShape;
   const encoder = networks.encoder;
@@ -44,7 +46,16 @@ export async function writeFigures(
         ? [codeShape[0] as number, codeShape.slice(1).reduce((a, b) => a * b)]
         : blockShape(codeShape[0] as number);
     files['codes.png'] = encodePng(
-      upscale(tile(codes, DIGITS, { cols: DIGITS, tileWidth, tileHeight, normalise: 'all', gap: 1 }), 8),
+      upscale(
+        tile(codes, DIGITS, {
+          cols: tileWidth > 16 ? 2 : DIGITS,
+          tileWidth,
+          tileHeight,
+          normalise: 'all',
+          gap: 1,
+        }),
+        8,
+      ),
     );
   }
   disposeBatch(batch);

@@ -32,11 +32,11 @@ export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { adam: 1e-3
 const QUICK: Record<ModelId, { epochs: number; limit: number | null }> = {
   simple: { epochs: 5, limit: null },
   sparse: { epochs: 5, limit: null },
-  deep: { epochs: 5, limit: null },
-  conv: { epochs: 3, limit: 10_000 },
-  denoise: { epochs: 3, limit: 5_000 },
-  seq2seq: { epochs: 3, limit: 10_000 },
-  vae: { epochs: 5, limit: null },
+  deep: { epochs: 3, limit: null },
+  conv: { epochs: 3, limit: 12_000 },
+  denoise: { epochs: 3, limit: 6_000 },
+  seq2seq: { epochs: 2, limit: 6_000 },
+  vae: { epochs: 3, limit: 12_000 },
 };
 
 export function profileDefaults(

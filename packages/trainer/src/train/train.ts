@@ -6,7 +6,7 @@ import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { MODELS } from '../models/index.ts';
 import { L1_WEIGHT } from '../models/sparse.ts';
-import type { Networks } from '../models/types.ts';
+import type { Batch, Networks } from '../models/types.ts';
 import { disposeBatch, makeBatch, ranges, STREAM } from './batches.ts';
 import { loadCheckpoint, type NamedTensor, saveCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './config.ts';
@@ -65,7 +65,37 @@ export function trainableVariables(networks: Networks): tf.Variable[] {
   return [...seen];
 }
 
-function makeOptimizer(config: RunConfig): tf.Optimizer {
+/** One optimisation step on one batch; returns the loss and its named terms as numbers. */
+export function trainStep(
+  networks: Networks,
+  optimizer: tf.Optimizer,
+  variables: tf.Variable[],
+  batch: Batch,
+): { cost: number; terms: Record<string, number> } {
+  return tf.tidy(() => {
+    let terms: tf.Scalar[] = [];
+    let names: string[] = [];
+    const cost = optimizer.minimize(
+      () => {
+        const loss = networks.loss(batch);
+        names = Object.keys(loss.terms ?? {});
+        // The terms are read after the step; kept past minimize's own tidy, freed below.
+        terms = Object.values(loss.terms ?? {}).map((t) => tf.keep(t));
+        return loss.total;
+      },
+      true,
+      variables,
+    ) as tf.Scalar;
+    const read = [cost, ...terms].map((t) => t.dataSync()[0] as number);
+    for (const t of terms) t.dispose();
+    return {
+      cost: read[0] as number,
+      terms: Object.fromEntries(names.map((n, i) => [n, read[i + 1] as number])),
+    };
+  });
+}
+
+export function makeOptimizer(config: RunConfig): tf.Optimizer {
   // Keras 2's adadelta: rho 0.95, epsilon 1e-7 (tfjs defaults to 1e-8 and lr 0.001).
   return config.optimizer === 'adam'
     ? tf.train.adam(config.learningRate)
@@ -157,26 +187,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         noisy,
         seed: deriveSeed(config.seed, STREAM.sample, epoch, step),
       });
-      const values = tf.tidy(() => {
-        let terms: tf.Scalar[] = [];
-        let names: string[] = [];
-        const cost = optimizer.minimize(
-          () => {
-            const loss = networks.loss(batch);
-            names = Object.keys(loss.terms ?? {});
-            terms = Object.values(loss.terms ?? {}).map((t) => tf.keep(t));
-            return loss.total;
-          },
-          true,
-          variables,
-        ) as tf.Scalar;
-        const read = [cost, ...terms].map((t) => t.dataSync()[0] as number);
-        for (const t of terms) t.dispose();
-        return {
-          cost: read[0] as number,
-          terms: Object.fromEntries(names.map((n, i) => [n, read[i + 1] as number])),
-        };
-      });
+      const values = trainStep(networks, optimizer, variables, batch);
       disposeBatch(batch);
       lossSum += values.cost * rows.length;
       for (const [name, value] of Object.entries(values.terms))
