@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CATALOG, isModelId, MODEL_IDS, type ModelId } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/backend.ts';
+import { DEFAULT_WASM_THREADS, selectBackend } from '../src/backend.ts';
 import { loadDataset } from '../src/data/mnist.ts';
 import { MODELS } from '../src/models/index.ts';
 import { disposeBatch, makeBatch } from '../src/train/batches.ts';
@@ -50,7 +50,7 @@ interface Measurement {
 
 const { values: args } = parseArgs({
   options: {
-    threads: { type: 'string', default: String(os.availableParallelism()) },
+    threads: { type: 'string', default: String(DEFAULT_WASM_THREADS) },
     model: { type: 'string', default: 'all' },
     variant: { type: 'string', default: VARIANTS.join(',') },
     steps: { type: 'string', default: '20' },

@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from './errors.ts';
@@ -34,6 +33,16 @@ function loadTensorflow(): string | undefined {
   return undefined;
 }
 
+/**
+ * XNNPACK threads for the wasm backend when none are asked for. In Node the backend runs threads only
+ * through this repository's patch of @tensorflow/tfjs-backend-wasm (patches/), which starts them as
+ * worker_threads; as shipped, any count gave one thread. Measured on the shared 2-core machine while
+ * other processes kept it busy (load 4–7): 2 threads made the largest products up to 1.9× faster in
+ * the best runs, but whole training steps 0.6–1.0× as fast in the median, since XNNPACK's pool waits at
+ * every operator for a thread that may not be scheduled. Ask for more with `--threads`.
+ */
+export const DEFAULT_WASM_THREADS = 1;
+
 async function useWasm(threads: number): Promise<BackendInfo> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   wasm.setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
@@ -41,16 +50,18 @@ async function useWasm(threads: number): Promise<BackendInfo> {
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
   const { registerFastKernels } = await import('./kernels/index.ts');
   registerFastKernels();
+  // What XNNPACK actually runs: fewer than asked if the worker threads could not start.
+  const actual = wasm.getThreadsCount();
   return {
     name: 'wasm',
-    description: `wasm (${wasm.getThreadsCount()} thread${wasm.getThreadsCount() === 1 ? '' : 's'}, fast gradient kernels)`,
-    threads: wasm.getThreadsCount(),
+    description: `wasm (${actual} thread${actual === 1 ? '' : 's'}, fast gradient kernels)`,
+    threads: actual,
   };
 }
 
 export async function selectBackend(
   choice: BackendChoice,
-  threads = os.availableParallelism(),
+  threads = DEFAULT_WASM_THREADS,
 ): Promise<BackendInfo> {
   // tfjs prints an advert for tfjs-node on first use in Node; the choice below is printed instead.
   tf.env().set('PROD', true);

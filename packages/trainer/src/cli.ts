@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CATALOG, isModelId, MODEL_IDS, type ModelId } from '@autoencoders/modelkit';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BACKEND_CHOICES, type BackendChoice, selectBackend } from './backend.ts';
+import { BACKEND_CHOICES, type BackendChoice, DEFAULT_WASM_THREADS, selectBackend } from './backend.ts';
 import { defaultDataDir, loadDataset } from './data/mnist.ts';
 import { UserError } from './errors.ts';
 import { writeFileAtomic } from './io/atomic.ts';
@@ -106,7 +106,7 @@ export function program(): Command {
     )
     .option(
       '--threads <n>',
-      `wasm backend threads (default: one per core, ${os.availableParallelism()} here)`,
+      `wasm backend threads (default ${DEFAULT_WASM_THREADS}; this machine has ${os.availableParallelism()} cores)`,
       positiveInt('--threads'),
     )
     .option('--seed <n>', 'seed for initial weights, shuffling, noise and sampling', nonNegativeInt, 1)
