@@ -3,9 +3,16 @@
  * none), then one full training step of the conv autoencoder and of the denoiser at batch 128, before
  * and after, and profiles the step.
  *
- *   cd packages/trainer && npx tsx bench/kernels.ts [--runs 20] [--steps 10] [--skip-kernels]
+ *   cd packages/trainer && npx tsx bench/kernels.ts [--runs 20] [--steps 10] [--skip-kernels] [--cpu-clock] [--threads 2]
+ *
+ * Times are medians of wall-clock time per call. On a machine shared with other jobs wall time counts
+ * every preemption, so the load average is printed before and after; --cpu-clock times the process's
+ * CPU time instead, which is steadier under load but sums all threads (only comparable to wall time
+ * when the backend runs one thread: `--threads 1 --cpu-clock` gives the steadiest numbers on a busy
+ * machine). Steps are reported in both.
  */
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -30,10 +37,18 @@ const flag = (name: string, fallback: number): number => {
 const RUNS = flag('--runs', 20);
 const STEPS = flag('--steps', 10);
 const BATCH = 128;
+type Clock = 'cpu' | 'wall';
+const CLOCK: Clock = argv.includes('--cpu-clock') ? 'cpu' : 'wall';
+
+function now(clock: Clock = CLOCK): number {
+  if (clock === 'wall') return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 const require = createRequire(import.meta.url);
 setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
-setThreadsCount(2);
+setThreadsCount(flag('--threads', 2));
 await tf.setBackend('cpu');
 await tf.setBackend('wasm');
 await tf.ready();
@@ -47,13 +62,13 @@ function median(xs: number[]): number {
   return s[s.length >> 1] ?? Number.NaN;
 }
 
-function timeMs(f: () => void, runs: number, warmup = 3): number {
+function timeMs(f: () => void, runs: number, warmup = 3, clock: Clock = CLOCK): number {
   for (let i = 0; i < warmup; i++) f();
   const ts: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
+    const t0 = now(clock);
     f();
-    ts.push(performance.now() - t0);
+    ts.push(now(clock) - t0);
   }
   return median(ts);
 }
@@ -79,9 +94,9 @@ function timeFresh(
   const ts: number[] = [];
   for (let i = 0; i < runs + 3; i++) {
     const fresh = copy();
-    const t0 = performance.now();
+    const t0 = now();
     call(fresh);
-    const dt = performance.now() - t0;
+    const dt = now() - t0;
     for (const t of Object.values(fresh)) if (t !== undefined) wasm.disposeData(t.dataId);
     if (i >= 3) ts.push(dt);
   }
@@ -316,54 +331,8 @@ function makeStep(kind: 'conv' | 'denoise') {
   };
 }
 
-async function benchSteps(label: string, profile: boolean): Promise<void> {
-  for (const kind of ['conv', 'denoise'] as const) {
-    const step = makeStep(kind);
-    const tGrads = timeMs(step.grads, STEPS, 2);
-    const tTrain = timeMs(step.train, STEPS, 1);
-    console.log(
-      `${label.padEnd(36)} ${kind.padEnd(8)} variableGrads ${tGrads.toFixed(1).padStart(7)} ms = ${(BATCH / (tGrads / 1000)).toFixed(0).padStart(5)} samples/s;` +
-        ` + adadelta ${tTrain.toFixed(1).padStart(7)} ms = ${(BATCH / (tTrain / 1000)).toFixed(0).padStart(5)} samples/s`,
-    );
-    if (profile) {
-      const info = await tf.profile(() => step.grads());
-      const byKernel = new Map<string, { ms: number; calls: number }>();
-      let total = 0;
-      for (const k of info.kernels) {
-        // '<op>__op' entries wrap kernels that are listed on their own; counting both would double.
-        if (k.name.endsWith('__op')) continue;
-        const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-        total += ms;
-        const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
-        e.ms += ms;
-        e.calls += 1;
-        byKernel.set(k.name, e);
-      }
-      const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12);
-      console.log(`  profile of one ${kind} variableGrads step (kernel time ${total.toFixed(1)} ms):`);
-      for (const [name, e] of top) {
-        console.log(
-          `    ${name.padEnd(28)}${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(0).padStart(4)}%  ${e.calls} calls`,
-        );
-      }
-    }
-    step.dispose();
-  }
-}
-
-console.log(`tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, wasm threads ${getThreadsCount()}`);
-const shipped = new Map<string, tf.KernelFunc>();
-for (const name of ['Conv2DBackpropInput', 'MaxPoolGrad', 'ResizeNearestNeighborGrad']) {
-  shipped.set(name, kernelOf(name, 'wasm'));
-}
-registerFastKernels();
-if (!argv.includes('--skip-kernels')) benchKernels(shipped);
-
-console.log('\nFull step at batch 128 (median):');
-await benchSteps('fast kernels', true);
-// "Before": the shipped kernels plus the field notes' filter gradient (it has none of its own).
-unregisterFastKernels();
-tf.registerKernel({
+/** "Before": the shipped kernels plus the field notes' filter gradient (the backend has none). */
+const beforeFilterGrad: tf.KernelConfig = {
   kernelName: 'Conv2DBackpropFilter',
   backendName: 'wasm',
   kernelFunc: (({
@@ -379,7 +348,122 @@ tf.registerKernel({
     const dy = inputs.dy as tf.TensorInfo;
     return conv2DBackpropFilterWith('conv', backend, x, dy, filterGradInfo(x, dy, attrs));
   }) as unknown as tf.KernelFunc,
-});
-await benchSteps('shipped kernels + conv filter grad', false);
-tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+};
+
+function useKernels(which: 'before' | 'after'): void {
+  if (which === 'before') {
+    unregisterFastKernels();
+    tf.registerKernel(beforeFilterGrad);
+  } else {
+    if (tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc === beforeFilterGrad.kernelFunc) {
+      tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+    }
+    registerFastKernels();
+  }
+}
+
+/**
+ * Alternates before/after steps so that both see the same share of whatever else the machine is
+ * doing, and reports the median of each.
+ */
+function pairedSteps(f: () => void, steps: number): Record<'before' | 'after', Record<Clock, number>> {
+  const t: Record<'before' | 'after', Record<Clock, number[]>> = {
+    before: { cpu: [], wall: [] },
+    after: { cpu: [], wall: [] },
+  };
+  for (let i = 0; i < steps + 2; i++) {
+    for (const which of ['after', 'before'] as const) {
+      useKernels(which);
+      const c0 = now('cpu');
+      const w0 = now('wall');
+      f();
+      const w = now('wall') - w0;
+      const c = now('cpu') - c0;
+      if (i >= 2) {
+        t[which].wall.push(w);
+        t[which].cpu.push(c);
+      }
+    }
+  }
+  useKernels('after');
+  const med = (x: Record<Clock, number[]>) => ({ cpu: median(x.cpu), wall: median(x.wall) });
+  return { before: med(t.before), after: med(t.after) };
+}
+
+async function benchSteps(profile: boolean): Promise<void> {
+  for (const kind of ['conv', 'denoise'] as const) {
+    const step = makeStep(kind);
+    const fmt = (ms: number) =>
+      `${ms.toFixed(1).padStart(6)} ms = ${(BATCH / (ms / 1000)).toFixed(0).padStart(5)} samples/s`;
+    const grads = pairedSteps(step.grads, STEPS);
+    const train = pairedSteps(step.train, STEPS);
+    console.log(`${kind}:`);
+    for (const which of ['before', 'after'] as const) {
+      const label = which === 'before' ? 'shipped + conv filter grad' : 'fast kernels';
+      console.log(
+        `  ${label.padEnd(27)} variableGrads  wall ${fmt(grads[which].wall)}   cpu ${fmt(grads[which].cpu)}`,
+      );
+      console.log(
+        `  ${''.padEnd(27)} + adadelta     wall ${fmt(train[which].wall)}   cpu ${fmt(train[which].cpu)}`,
+      );
+    }
+    if (profile) {
+      // Per-kernel medians over several profiled steps: one step's wall-clock kernel times on a busy
+      // machine are dominated by whichever kernel happened to be preempted.
+      const runs = 7;
+      const perRun: Map<string, { ms: number; calls: number }>[] = [];
+      for (let r = 0; r < runs; r++) {
+        const info = await tf.profile(() => step.grads());
+        const byKernel = new Map<string, { ms: number; calls: number }>();
+        for (const k of info.kernels) {
+          // '<op>__op' entries wrap kernels that are listed on their own; counting both would double.
+          if (k.name.endsWith('__op')) continue;
+          const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+          e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+          e.calls += 1;
+          byKernel.set(k.name, e);
+        }
+        perRun.push(byKernel);
+      }
+      const names = new Set(perRun.flatMap((m) => [...m.keys()]));
+      const rowsByName = [...names].map((name) => ({
+        name,
+        ms: median(perRun.map((m) => m.get(name)?.ms ?? 0)),
+        calls: perRun[0]?.get(name)?.calls ?? 0,
+      }));
+      const total = rowsByName.reduce((a, r) => a + r.ms, 0);
+      rowsByName.sort((a, b) => b.ms - a.ms);
+      console.log(
+        `  tf.profile of a ${kind} variableGrads step, median of ${runs} (kernel total ${total.toFixed(1)} ms):`,
+      );
+      for (const r of rowsByName.slice(0, 14)) {
+        console.log(
+          `    ${r.name.padEnd(28)}${r.ms.toFixed(1).padStart(8)} ms ${((100 * r.ms) / total).toFixed(0).padStart(4)}%  ${r.calls} calls`,
+        );
+      }
+    }
+    step.dispose();
+  }
+}
+
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+console.log(
+  `tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, wasm threads ${getThreadsCount()}, ` +
+    `${os.availableParallelism()} cores, load average ${load()}; kernel clock: ${CLOCK} time`,
+);
+const shipped = new Map<string, tf.KernelFunc>();
+for (const name of ['Conv2DBackpropInput', 'MaxPoolGrad', 'ResizeNearestNeighborGrad']) {
+  shipped.set(name, kernelOf(name, 'wasm'));
+}
 registerFastKernels();
+if (!argv.includes('--skip-kernels')) benchKernels(shipped);
+
+console.log(
+  `\nFull step at batch 128 (median of ${STEPS}, before/after alternating; cpu = process CPU time, all threads):`,
+);
+await benchSteps(true);
+console.log(`\nload average at the end: ${load()}`);

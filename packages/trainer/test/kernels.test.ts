@@ -110,9 +110,14 @@ beforeAll(async () => {
 });
 
 describe('registration', () => {
-  it('names the four kernels and is idempotent', async () => {
-    expect([...FAST_KERNELS].sort()).toEqual(
-      ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'ResizeNearestNeighborGrad'].sort(),
+  it('names the four gradient kernels and is idempotent', async () => {
+    expect(FAST_KERNELS).toEqual(
+      expect.arrayContaining([
+        'Conv2DBackpropFilter',
+        'Conv2DBackpropInput',
+        'MaxPoolGrad',
+        'ResizeNearestNeighborGrad',
+      ]),
     );
     const before = FAST_KERNELS.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc);
     registerFastKernels();
@@ -324,6 +329,26 @@ describe('Conv2D gradients match the cpu backend', () => {
     });
   }
 
+  it('is not fooled by an XNNPACK operator cached under x’s id with another shape', async () => {
+    // The wasm BatchMatMul caches its packed weights by tensor id alone; a reshape keeps the id.
+    const xShape = [2, 8, 8, 4] as [number, number, number, number];
+    const fShape = [3, 3, 4, 1] as [number, number, number, number];
+    const x = seeded(sizeOf(xShape), 11);
+    const d = seeded(2 * 8 * 8, 12);
+    const run = async (be: 'cpu' | 'wasm') => {
+      await tf.setBackend(be);
+      return tf.tidy(() => {
+        const xt = tf.tensor4d(x, xShape);
+        tf.matMul(tf.ones([1, 64]), tf.reshape(xt, [64, 8])).dataSync();
+        const dy = tf.tensor4d(d, [2, 8, 8, 1]);
+        const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: fShape } as const;
+        return (tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy }, attrs) as tf.Tensor).dataSync();
+      });
+    };
+    const expected = await run('cpu');
+    expect(relError(await run('wasm'), expected)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
   it('NCHW (unsupported by the fast paths) takes the reference path and matches cpu', async () => {
     const xShape = [3, 4, 7, 6] as [number, number, number, number]; // N, C, H, W
     const fShape = [3, 3, 4, 5] as [number, number, number, number];
@@ -428,6 +453,47 @@ describe('MaxPoolGrad matches the cpu backend', () => {
       const expected = await run('cpu');
       expect(relError(await run('wasm'), expected), JSON.stringify(pad)).toBeLessThanOrEqual(TOLERANCE);
     }
+  });
+
+  it('uses dy’s size when core drops dimRoundingMode (pad 1, ceil: 5×5 out of 8×8, not 4×4)', async () => {
+    const shape = [2, 8, 8, 3] as [number, number, number, number];
+    const x = seeded(sizeOf(shape), 71);
+    await tf.setBackend('cpu');
+    const yShape = tf.tidy(() => tf.maxPool(tf.tensor4d(x, shape), 3, 2, 1, 'ceil').shape);
+    expect(yShape).toEqual([2, 5, 5, 3]);
+    const d = seeded(sizeOf(yShape), 72);
+    // The gradient of the forward op, by brute force: each dy goes to its window's first maximum.
+    const expected = new Float32Array(x.length);
+    let k = 0;
+    for (let b = 0; b < 2; b++) {
+      for (let r = 0; r < 5; r++) {
+        for (let q = 0; q < 5; q++) {
+          for (let c = 0; c < 3; c++, k++) {
+            let best = Number.NEGATIVE_INFINITY;
+            let at = -1;
+            for (let i = Math.max(0, 2 * r - 1); i < Math.min(8, 2 * r + 2); i++) {
+              for (let j = Math.max(0, 2 * q - 1); j < Math.min(8, 2 * q + 2); j++) {
+                const idx = ((b * 8 + i) * 8 + j) * 3 + c;
+                if ((x[idx] as number) > best) {
+                  best = x[idx] as number;
+                  at = idx;
+                }
+              }
+            }
+            expected[at] = (expected[at] as number) + (d[k] as number);
+          }
+        }
+      }
+    }
+    await tf.setBackend('wasm');
+    const got = tf.tidy(() => {
+      const input = tf.tensor4d(x, shape);
+      const dy = tf.tensor(d, yShape);
+      // What core passes: no dimRoundingMode.
+      const attrs = { filterSize: 3, strides: 2, pad: 1 };
+      return (tf.engine().runKernel('MaxPoolGrad', { dy, input, output: dy }, attrs) as tf.Tensor).dataSync();
+    });
+    expect(relError(got, expected)).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it('breaks ties like the cpu backend (relu zeros, repeated values)', async () => {

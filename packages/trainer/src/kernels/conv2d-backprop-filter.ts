@@ -14,15 +14,15 @@ import {
 
 /**
  * How the filter gradient dW[i,j,ci,co] = Σ_{n,ho,wo} x[n, ho·s+i-pt, wo·s+j-pl, ci] · dy[n,ho,wo,co]
- * is computed. It is a tall reduction (N·Ho·Wo terms) into a tiny result, which XNNPACK handles well
- * only in some shapes, so the kernel picks one of:
- * - 'conv': one XNNPACK forward convolution of x transposed to [Ci,H,W,N] with dy transposed to
- *   [Ho,Wo,N,Co] as the filter (dilated by the stride). Fast when both channel counts are ≥ 8; slow
- *   when the result has a channel count of 1, since XNNPACK then repacks a large filter for few outputs.
- * - 'gemm-x': im2col of x into [kh·kw·Ci, N·Ho·Wo] (built in JS) times dy as [N·Ho·Wo, Co] with
- *   BatchMatMul. The matrix grows with Ci, so this is for small Ci (first layer).
- * - 'gemm-dy': the same with dy shifted into [kh·kw·Co, N·H·W] times x as [N·H·W, Ci], for small Co
- *   (last layer).
+ * is computed. It is a long reduction (N·Ho·Wo terms) into a tiny result, so whichever operand XNNPACK
+ * treats as weights holds N·Ho·Wo rows and must be repacked on every call (single-threaded, several
+ * ns per element, often more than the arithmetic). The strategies differ in what gets packed:
+ * - 'conv': one forward Conv2D of x transposed to [Ci,H,W,N] with dy transposed to [Ho,Wo,N,Co] as the
+ *   filter (dilated by the stride); packs dy. Good when both channel counts are ≥ 8.
+ * - 'gemm-x': im2col of x into [kh·kw·Ci, N·Ho·Wo] (built in JS) times dy as [N·Ho·Wo, Co] through
+ *   BatchMatMul; packs dy through the cheaper fully-connected path. For small Ci (first layer).
+ * - 'gemm-dy': dy shifted into [kh·kw·Co, N·H·W] times x as [N·H·W, Ci]; packs x. For small Co (last
+ *   layer).
  * - 'reference': direct loops over the data; handles NCHW and non-float32 input.
  */
 export type FilterGradStrategy = 'conv' | 'gemm-x' | 'gemm-dy' | 'reference';
@@ -66,8 +66,9 @@ export function chooseFilterGradStrategy(
   const co = info.outChannels;
   const [padBottom, padRight] = convTailPadding(info);
   const convOk = padBottom >= 0 && padRight >= 0 && info.padInfo.top >= 0 && info.padInfo.left >= 0;
-  // Measured at batch 128 (28×28, 3×3): with a single channel on one side the im2col matrix is small
-  // (9·N·H·W) and the GEMM is 3–5× faster than 'conv'; from 8 channels up 'conv' wins.
+  // Measured at batch 128, 3×3, fresh tensors per call: with one channel on a side the GEMMs take
+  // 8 ms against 12 for 'conv' (28×28, 1↔16) and 19–21 against 36–57 (1↔32); with 8 or more on both
+  // sides 'conv' is as fast or faster (14×14 16→8: 3.5 ms against 7–13).
   if (convOk && Math.min(ci, co) > 4) return 'conv';
   return ci <= co ? 'gemm-x' : 'gemm-dy';
 }
@@ -180,6 +181,25 @@ function backwardTaps(k: number, inLen: number, outLen: number, stride: number, 
   return idx;
 }
 
+/**
+ * a · b through XNNPACK's fully-connected path, the only fast one in the wasm BatchMatMul (any
+ * transposed operand takes a scalar loop ~10× slower). That path caches the operator, with b packed
+ * as its weights, under b's tensor id without regard to b's shape, so b goes in as a fresh copy: a
+ * tensor used as weights elsewhere under another shape would otherwise hit a stale operator, and the
+ * packed copy is freed at once instead of living as long as b.
+ */
+function matMulFreshB(backend: BackendWasm, a: TensorInfo, b: TensorInfo, bShape: number[]): TensorInfo {
+  const copy = runWasm(backend, 'Identity', { x: b });
+  const g = runWasm(
+    backend,
+    'BatchMatMul',
+    { a, b: { dataId: copy.dataId, shape: bShape, dtype: 'float32' } },
+    { transposeA: false, transposeB: false },
+  );
+  release(backend, copy);
+  return g;
+}
+
 function viaGemmX(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: ho, outWidth: wo } = info;
   const { filterHeight: kh, filterWidth: kw, outChannels: co } = info;
@@ -200,9 +220,7 @@ function viaGemmX(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: Con
     forwardTaps(kh, ho, h, info.strideHeight, info.padInfo.top),
     forwardTaps(kw, wo, w, info.strideWidth, info.padInfo.left),
   );
-  const dy3: TensorInfo = { dataId: dy.dataId, shape: [1, p, co], dtype: 'float32' };
-  // Only the untransposed BatchMatMul is fast on wasm (transposed operands are ~10× slower).
-  const g = runWasm(backend, 'BatchMatMul', { a: cols, b: dy3 }, { transposeA: false, transposeB: false });
+  const g = matMulFreshB(backend, cols, dy, [1, p, co]);
   release(backend, cols);
   return { dataId: g.dataId, shape: [kh, kw, ci, co], dtype: 'float32' };
 }
@@ -227,8 +245,7 @@ function viaGemmDy(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: Co
     backwardTaps(kh, h, ho, info.strideHeight, info.padInfo.top),
     backwardTaps(kw, w, wo, info.strideWidth, info.padInfo.left),
   );
-  const x3: TensorInfo = { dataId: x.dataId, shape: [1, p, ci], dtype: 'float32' };
-  const g = runWasm(backend, 'BatchMatMul', { a: shifted, b: x3 }, { transposeA: false, transposeB: false });
+  const g = matMulFreshB(backend, shifted, x, [1, p, ci]);
   release(backend, shifted);
   // g is [kh, kw, Co, Ci]; swapping the last two axes is cheap at filter size.
   const out = backend.makeOutput([kh, kw, ci, co], 'float32');

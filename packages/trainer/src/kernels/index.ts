@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { registerMatMulKernel, unregisterMatMulKernel } from './mat-mul.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
 import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.ts';
 
@@ -12,14 +13,14 @@ const CONFIGS: readonly tf.KernelConfig[] = [
 ];
 
 /** Kernels this module registers for the 'wasm' backend. */
-export const FAST_KERNELS: readonly string[] = CONFIGS.map((c) => c.kernelName);
+export const FAST_KERNELS: readonly string[] = [...CONFIGS.map((c) => c.kernelName), 'BatchMatMul'];
 
 /** The backend's own kernels displaced by registerFastKernels, to put back in unregisterFastKernels. */
 const shipped = new Map<string, tf.KernelConfig>();
 
 /**
  * Registers the fast gradient kernels for the 'wasm' backend (Conv2DBackpropFilter, which the backend
- * lacks, plus faster Conv2DBackpropInput, MaxPoolGrad and ResizeNearestNeighborGrad). Call after
+ * lacks, plus faster Conv2DBackpropInput, MaxPoolGrad, ResizeNearestNeighborGrad and BatchMatMul). Call after
  * `tf.setBackend('wasm')` and `tf.ready()`; calling it again does nothing.
  */
 export function registerFastKernels(): void {
@@ -32,6 +33,8 @@ export function registerFastKernels(): void {
     }
     tf.registerKernel(config);
   }
+  // Wraps the shipped kernel, which it keeps for the products that are already fast: registered on its own.
+  registerMatMulKernel();
 }
 
 /** Restores the backend's own kernels (for benchmarks and tests); Conv2DBackpropFilter becomes unavailable. */
@@ -43,6 +46,7 @@ export function unregisterFastKernels(): void {
     const original = shipped.get(config.kernelName);
     if (original !== undefined) tf.registerKernel(original);
   }
+  unregisterMatMulKernel();
 }
 
 export { chooseFilterGradStrategy, type FilterGradStrategy } from './conv2d-backprop-filter.ts';

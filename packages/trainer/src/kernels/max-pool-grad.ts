@@ -21,7 +21,11 @@ export function maxPoolGrad(args: KernelArgs<tf.MaxPoolGradAttrs>): TensorInfo {
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: ho, outWidth: wo } = info;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
+  // tfjs-core's MaxPool gradient drops dimRoundingMode, so the attributes can describe one row or
+  // column fewer than the forward op produced; dy's shape is the truth.
+  const ho = dy.shape[1] ?? info.outHeight;
+  const wo = dy.shape[2] ?? info.outWidth;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const { top: pt, left: pl } = info.padInfo;
 

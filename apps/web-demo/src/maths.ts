@@ -1,0 +1,24 @@
+/** Small numeric helpers the page needs and the DOM does not give. */
+
+/** Points a → b in `steps` equal steps, ends included, flattened as [x0, y0, x1, y1, …]. */
+export function interpolate(a: readonly number[], b: readonly number[], steps: number): Float32Array {
+  const out = new Float32Array(steps * a.length);
+  for (let s = 0; s < steps; s++) {
+    const t = steps === 1 ? 0 : s / (steps - 1);
+    a.forEach((v, k) => {
+      out[s * a.length + k] = v + t * ((b[k] as number) - v);
+    });
+  }
+  return out;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
+  return max;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(2)} ms` : ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

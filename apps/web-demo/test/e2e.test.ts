@@ -1,0 +1,302 @@
+/**
+ * End-to-end: the production build in headless Chromium, against numbers computed here with
+ * onnxruntime-node. Screenshots go to test-results/ (and docs/web-demo.png, see the last test).
+ */
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  addGaussianNoise,
+  DENOISE_NOISE_FACTOR,
+  type Manifest,
+  MODEL_IDS,
+  type ModelId,
+  seededRandom,
+} from '@autoencoders/modelkit';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { DemoSnapshot } from '../src/main.ts';
+import { CHROMIUM, collectErrors, launch, openDemo, screenshot, snapshot } from './browser.ts';
+import { maxAbsDiff, readManifest, reconstruct, testDigit } from './reference.ts';
+
+const baseUrl = inject('baseUrl');
+const TOLERANCE = 1e-4;
+const DOCS_SCREENSHOT = fileURLToPath(new URL('../../../docs/web-demo.png', import.meta.url));
+
+if (!baseUrl) {
+  console.warn(`web-demo: ${CHROMIUM} not found, skipping the browser tests (apt-get install -y chromium)`);
+}
+
+describe.skipIf(!baseUrl)('web demo in headless Chromium', () => {
+  const url = baseUrl ?? '';
+  let manifest: Manifest;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  /** The WASM page's numbers for test digit 0, for the WebGPU comparison. */
+  let wasmFirst: DemoSnapshot;
+
+  beforeAll(async () => {
+    manifest = await readManifest();
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    errors = collectErrors(page);
+    await openDemo(page, url);
+    wasmFirst = await snapshot(page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('loads without console errors and says it fell back to WASM (no WebGPU adapter)', async () => {
+    expect(errors).toEqual([]);
+    expect(await page.getAttribute('#status', 'data-provider')).toBe('wasm');
+    const status = await page.textContent('#status');
+    expect(status).toMatch(/^Running on WASM: no WebGPU here \(WebGPU is present but gave no adapter\)/);
+    // vite preview sends COOP/COEP, so ort may use threads.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(wasmFirst.provider).toBe('wasm');
+    expect(wasmFirst.scatterPoints).toBe(2000);
+    await screenshot(page, 'desktop-wasm');
+  });
+
+  it('reconstructs test digit 0 as onnxruntime-node does, for every model', async () => {
+    const digit = testDigit(0);
+    expect(maxAbsDiff(wasmFirst.input, digit)).toBe(0);
+    const ids = MODEL_IDS.filter((id) => manifest.models[id]);
+    expect(Object.keys(wasmFirst.reconstructions).sort()).toEqual([...ids].sort());
+    for (const id of ids) {
+      const expected = await reconstruct(manifest, id, digit);
+      const got = wasmFirst.reconstructions[id] ?? [];
+      expect(got.length, id).toBe(784);
+      expect(maxAbsDiff(got, expected), id).toBeLessThanOrEqual(TOLERANCE);
+    }
+  });
+
+  it("corrupts the input with modelkit's seeded noise and denoises it as onnxruntime-node does", async () => {
+    const digit = testDigit(0);
+    expect(wasmFirst.noise).toBe(DENOISE_NOISE_FACTOR);
+    const noisy = addGaussianNoise(digit, DENOISE_NOISE_FACTOR, seededRandom(1));
+    expect(maxAbsDiff(wasmFirst.noisy, noisy)).toBeLessThan(1e-7);
+    const expected = await reconstruct(manifest, 'denoise', noisy);
+    expect(maxAbsDiff(wasmFirst.denoised, expected)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('changes every output when a stroke is drawn on the canvas', async () => {
+    await page.locator('#pad').scrollIntoViewIfNeeded();
+    const box = await page.locator('#pad').boundingBox();
+    if (!box) throw new Error('#pad is not visible');
+    const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
+    // A 7: a bar across the top and a diagonal down.
+    await page.mouse.move(...at(0.25, 0.2));
+    await page.mouse.down();
+    await page.mouse.move(...at(0.75, 0.2), { steps: 8 });
+    await page.mouse.move(...at(0.4, 0.85), { steps: 12 });
+    await page.mouse.up();
+    const after = await snapshot(page);
+    expect(await page.textContent('#input-caption')).toBe('Your drawing');
+    expect(after.input.reduce((a, b) => a + b, 0)).toBeGreaterThan(20);
+    expect(maxAbsDiff(after.input, wasmFirst.input)).toBeGreaterThan(0.5);
+    for (const id of Object.keys(wasmFirst.reconstructions) as ModelId[]) {
+      // A model whose code died in training (every unit 0 on the whole test set) gives one image
+      // whatever the input: the quick-profile sparse model does.
+      const test = manifest.models[id]?.metrics.test as { meanCodeActivation?: number } | undefined;
+      if ((test?.meanCodeActivation ?? 1) < 1e-3) continue;
+      expect(
+        maxAbsDiff(after.reconstructions[id] ?? [], wasmFirst.reconstructions[id] ?? []),
+        id,
+      ).toBeGreaterThan(1e-3);
+    }
+    await screenshot(page, 'desktop-drawing');
+
+    // Undo takes the stroke away again: an empty canvas is an all-zero input.
+    await page.click('#undo');
+    expect((await snapshot(page)).input.every((v) => v === 0)).toBe(true);
+  });
+
+  it('can pick a test digit with the keyboard', async () => {
+    await page.focus('#strip button[data-index="1"]');
+    await page.keyboard.press('Enter');
+    const after = await snapshot(page);
+    expect(maxAbsDiff(after.input, testDigit(1))).toBe(0);
+    expect(await page.getAttribute('#strip button[data-index="1"]', 'aria-pressed')).toBe('true');
+  });
+
+  it("changes the denoiser's input and output when the noise slider moves", async () => {
+    const before = await snapshot(page);
+    await page.focus('#noise');
+    await page.keyboard.press('End');
+    const after = await snapshot(page);
+    expect(after.noise).toBe(1);
+    expect(await page.textContent('#noise-value')).toBe('1.00');
+    expect(maxAbsDiff(after.noisy, before.noisy)).toBeGreaterThan(0.1);
+    expect(maxAbsDiff(after.denoised, before.denoised)).toBeGreaterThan(1e-3);
+    // Same digit, same seed, stronger noise: the reproducible corruption of modelkit.
+    const expected = addGaussianNoise(testDigit(1), 1, seededRandom(1));
+    expect(maxAbsDiff(after.noisy, expected)).toBeLessThan(1e-7);
+  });
+
+  it('decodes a new digit where the latent plane is clicked, and moves with the arrow keys', async () => {
+    const before = await snapshot(page);
+    // Mouse coordinates are the viewport's: bring the plane into it first.
+    await page.locator('#latent').scrollIntoViewIfNeeded();
+    const box = await page.locator('#latent').boundingBox();
+    if (!box) throw new Error('#latent is not visible');
+    await page.mouse.click(box.x + box.width * 0.85, box.y + box.height * 0.15);
+    const clicked = await snapshot(page);
+    expect(clicked.latentPoint[0]).toBeGreaterThan(before.latentPoint[0]);
+    expect(clicked.latentPoint[1]).toBeGreaterThan(before.latentPoint[1]);
+    expect(maxAbsDiff(clicked.decoded, before.decoded)).toBeGreaterThan(1e-3);
+    expect(await page.textContent('#decoded-caption')).toMatch(/^z = \(-?\d+\.\d\d, -?\d+\.\d\d\) · wasm \d/);
+
+    await page.focus('#latent');
+    await page.keyboard.press('Shift+ArrowLeft');
+    const moved = await snapshot(page);
+    expect(moved.latentPoint[0]).toBeLessThan(clicked.latentPoint[0]);
+    expect(moved.latentPoint[1]).toBeCloseTo(clicked.latentPoint[1], 6);
+    await page.locator('#vae-section').screenshot({ path: `${await resultsDir()}vae.png` });
+  });
+
+  it('runs the same calls on the edge API when switched on, showing both latencies', async () => {
+    const api = await mockEdgeApi();
+    try {
+      await page.fill('#edge-url', api.url);
+      await page.check('#edge-on');
+      await snapshot(page);
+      const simpleCard = page.locator('#cards [data-model="simple"]');
+      await expect.poll(() => simpleCard.locator('.time').first().textContent()).toMatch(/^wasm \d/);
+      expect(await simpleCard.locator('.edge').textContent()).toMatch(
+        /^edge [\d.]+ m?s \(server 0\.05 ms\) · Δ /,
+      );
+      expect(await page.locator('#noise-cards [data-model="denoise"] .edge').textContent()).toMatch(/^edge /);
+      expect(await page.textContent('#decoded-caption')).toMatch(/ · edge /);
+      expect(api.paths).toEqual(
+        expect.arrayContaining(['/v1/models/simple/reconstruct', '/v1/denoise', '/v1/models/vae/decode']),
+      );
+      await page.uncheck('#edge-on');
+      await snapshot(page);
+      expect(errors).toEqual([]);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('fits a phone-sized screen', async () => {
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 1,
+      isMobile: true,
+      hasTouch: true,
+    });
+    try {
+      const phoneErrors = collectErrors(phone);
+      await openDemo(phone, url);
+      await snapshot(phone);
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await screenshot(phone, 'phone');
+      expect(phoneErrors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('runs on WebGPU where an adapter exists (SwiftShader) and agrees with WASM', async () => {
+    const gpuBrowser = await launch(true);
+    try {
+      const gpuPage = await gpuBrowser.newPage({ viewport: { width: 1100, height: 900 } });
+      const gpuErrors = collectErrors(gpuPage);
+      // Software WebGPU compiles every shader on the CPU (seconds per model): two models cover
+      // Gemm, Relu, Sigmoid, Conv, MaxPool and Resize.
+      await openDemo(gpuPage, `${url}?models=simple,conv`, 80_000);
+      const gpu = await snapshot(gpuPage);
+      expect(gpu.provider).toBe('webgpu');
+      expect(await gpuPage.textContent('#status')).toMatch(/^Running on WebGPU \(.*\)/);
+      const diffs = Object.fromEntries(
+        ['simple', 'conv'].map((id) => [
+          id,
+          maxAbsDiff(gpu.reconstructions[id] ?? [], wasmFirst.reconstructions[id] ?? []),
+        ]),
+      );
+      console.info(`web-demo: ${gpu.note}; max |webgpu - wasm|: ${JSON.stringify(diffs)}`);
+      for (const [id, diff] of Object.entries(diffs)) expect(diff, id).toBeLessThanOrEqual(TOLERANCE);
+      expect(gpuErrors).toEqual([]);
+      await screenshot(gpuPage, 'desktop-webgpu');
+    } finally {
+      await gpuBrowser.close();
+    }
+  });
+
+  it('saves the README screenshot', async () => {
+    await page.reload();
+    await openDemo(page, url);
+    await snapshot(page);
+    await screenshot(page, 'desktop-full');
+    // The README's picture: the viewport at the top of the page (input, reconstructions, denoising),
+    // a third of the size of the whole page; vae.png shows the rest.
+    await page.setViewportSize({ width: 1100, height: 1250 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const path = `${await resultsDir()}readme.png`;
+    await page.screenshot({ path });
+    // docs/web-demo.png is committed: refresh it only when asked, so that test runs leave the tree clean.
+    if (!existsSync(DOCS_SCREENSHOT) || process.env.UPDATE_SCREENSHOTS === '1') {
+      await mkdir(dirname(DOCS_SCREENSHOT), { recursive: true });
+      await copyFile(path, DOCS_SCREENSHOT);
+    }
+  });
+});
+
+async function resultsDir(): Promise<string> {
+  const dir = fileURLToPath(new URL('../test-results/', import.meta.url));
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * A stand-in for apps/edge-api that answers the routes the shared client calls, with CORS (the page
+ * is cross-origin isolated, so cross-origin answers must opt in) and a Server-Timing header.
+ */
+async function mockEdgeApi(): Promise<{ url: string; paths: string[]; close: () => Promise<void> }> {
+  const paths: string[] = [];
+  const cors = {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Headers': 'content-type, accept',
+    'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+    'Access-Control-Expose-Headers': 'Server-Timing',
+  };
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, cors).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = (req.url ?? '').split('?')[0] ?? '';
+      paths.push(path);
+      const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as {
+        images?: number[][];
+        codes?: number[][];
+      };
+      // Echoes images back and decodes every code to a blank: the page's wiring is under test, not the models.
+      const images = body.images ?? (body.codes ?? []).map(() => new Array(784).fill(0));
+      res.writeHead(200, {
+        ...cors,
+        'Content-Type': 'application/json',
+        'Server-Timing': 'inference;dur=0.05',
+      });
+      res.end(JSON.stringify({ model: path.split('/')[3] ?? 'denoise', count: images.length, images }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    paths,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
