@@ -1,22 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Binary cross-entropy per pixel, from logits: max(l, 0) − l·y + log(1 + e^−|l|), averaged.
- * Computing it from logits rather than from the sigmoid output avoids clipping and saturated
- * gradients, and is what Keras does under the hood for a sigmoid layer followed by this loss.
- * Its gradient has the closed form (sigmoid(l) − y)/n: one fused expression instead of back-propagating
- * through the six ops of the forward pass, the largest per-step saving for the dense models.
- * The targets are constants (images), so no gradient flows to them.
+ * Binary cross-entropy per pixel from logits l, averaged: −y·log σ(l) − (1 − y)·log(1 − σ(l)).
+ * Computing it from logits avoids clipping and saturated gradients, as Keras does internally for a
+ * sigmoid layer followed by this loss. The form used, relu(l) − l·y − log(max(σ(l), 1 − σ(l))), is
+ * exact and needs σ(l) once, which the closed-form gradient (σ(l) − y)/n reuses: the wasm backend's
+ * Sigmoid is vectorised while its Exp and Log1p are scalar loops, and back-propagating through the
+ * forward ops would cost twice as many kernels. The targets are constants (images): no gradient
+ * flows to them.
  */
 export function bceFromLogits(logits: tf.Tensor, target: tf.Tensor): tf.Scalar {
   const loss = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [l, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    save([l]);
-    const perPixel = tf.add(tf.sub(tf.relu(l), tf.mul(l, target)), tf.log1p(tf.exp(tf.neg(tf.abs(l)))));
+    const s = tf.sigmoid(l);
+    save([s]);
+    const perPixel = tf.sub(tf.sub(tf.relu(l), tf.mul(l, target)), tf.log(tf.maximum(s, tf.sub(1, s))));
     return {
       value: tf.mean(perPixel) as tf.Scalar,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.mul(tf.sub(tf.sigmoid(saved[0] as tf.Tensor), target), tf.div(dy, l.size)),
+        tf.mul(tf.sub(saved[0] as tf.Tensor, target), tf.div(dy, l.size)),
     };
   });
   return loss(logits) as tf.Scalar;
