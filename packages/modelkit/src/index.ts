@@ -1,4 +1,6 @@
 export * from './catalog.ts';
+export * from './client.ts';
 export * from './image.ts';
+export * from './inference.ts';
 export * from './manifest.ts';
 export * from './png.ts';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CATALOG, encodePng, IMAGE_SIZE, tile } from '@autoencoders/modelkit';
+import { CATALOG, encodePng, IMAGE_SIZE, manifoldPoints, tile } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { MODELS } from '../models/index.ts';
@@ -92,17 +92,11 @@ export async function writeFigures(
 
 /** The 15×15 digit manifold: latent points on a grid of Gaussian quantiles, as in the post. */
 function manifold(decoder: tf.LayersModel) {
-  const grid = Array.from({ length: MANIFOLD }, (_, i) => normalQuantile(0.05 + (0.9 * i) / (MANIFOLD - 1)));
-  const points = new Float32Array(MANIFOLD * MANIFOLD * 2);
-  grid.forEach((y, row) => {
-    grid.forEach((x, col) => {
-      points.set([x, -y], (row * MANIFOLD + col) * 2);
-    });
-  });
+  const points = manifoldPoints(MANIFOLD);
   const images = tf.tidy(
     () =>
       (
-        decoder.predict(tf.tensor2d(points, [MANIFOLD * MANIFOLD, 2])) as tf.Tensor
+        decoder.predict(tf.tensor2d(points.data, points.dims as [number, number])) as tf.Tensor
       ).dataSync() as Float32Array,
   );
   return tile(images, MANIFOLD * MANIFOLD, { cols: MANIFOLD, gap: 0, margin: 0 });
@@ -137,30 +131,4 @@ function upscale(image: { width: number; height: number; data: Float32Array }, f
     }
   }
   return { width, height, data };
-}
-
-/** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
-export function normalQuantile(p: number): number {
-  const a = [
-    -39.69683028665376, 220.9460984245205, -275.928510446969, 138.357751867269, -30.66479806614716,
-    2.506628277459239,
-  ];
-  const b = [
-    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
-  ];
-  const c = [
-    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
-    2.938163982698783,
-  ];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const poly = (k: number[], x: number) => k.reduce((acc, v) => acc * x + v, 0);
-  const low = 0.02425;
-  if (p < low) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return poly(c, q) / (poly(d, q) * q + 1);
-  }
-  if (p > 1 - low) return -normalQuantile(1 - p);
-  const q = p - 0.5;
-  const r = q * q;
-  return (poly(a, r) * q) / (poly(b, r) * r + 1);
 }

@@ -30,13 +30,13 @@ export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { adam: 1e-3
  * Quick runs fit by sample count and epochs, never by skipping a model.
  */
 const QUICK: Record<ModelId, { epochs: number; limit: number | null }> = {
-  simple: { epochs: 5, limit: null },
-  sparse: { epochs: 5, limit: null },
-  deep: { epochs: 3, limit: null },
-  conv: { epochs: 3, limit: 12_000 },
-  denoise: { epochs: 3, limit: 6_000 },
-  seq2seq: { epochs: 2, limit: 6_000 },
-  vae: { epochs: 3, limit: 12_000 },
+  simple: { epochs: 10, limit: null },
+  sparse: { epochs: 10, limit: null },
+  deep: { epochs: 10, limit: null },
+  conv: { epochs: 5, limit: 20_000 },
+  denoise: { epochs: 5, limit: 10_000 },
+  seq2seq: { epochs: 3, limit: 12_000 },
+  vae: { epochs: 5, limit: null },
 };
 
 export function profileDefaults(

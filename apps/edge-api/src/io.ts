@@ -1,0 +1,169 @@
+/**
+ * Bodies in and out: content-type and size checks before anything is parsed, JSON or PNG inputs to
+ * flat Float32Arrays, and outputs as JSON or, when the client asks for `image/png`, a picture.
+ */
+import {
+  type Batch,
+  decodePng,
+  encodePng,
+  IMAGE_SIZE,
+  type ModelRunner,
+  type Operation,
+  type TileOptions,
+  tile,
+  toMnistInput,
+} from '@autoencoders/modelkit';
+import type { Context, MiddlewareHandler } from 'hono';
+import { accepts } from 'hono/accepts';
+import { LIMITS } from './limits.ts';
+import { Problem } from './problems.ts';
+
+export type BodyKind = 'json' | 'png';
+export interface Variables {
+  runner: ModelRunner;
+  /** An uploaded PNG's bytes, set by {@link readBody}. */
+  png?: Uint8Array;
+}
+
+/**
+ * Route middleware: an unknown model or an operation it does not serve is refused before the body is
+ * read or validated, so that the client learns the URL is wrong before fixing a body for it.
+ */
+export function serves(operation: Operation): MiddlewareHandler<{ Variables: Variables }> {
+  return async (c, next) => {
+    c.var.runner.model(c.req.param('id') ?? 'denoise', operation);
+    await next();
+  };
+}
+
+const MEDIA_TYPES: Record<BodyKind, string> = { json: 'application/json', png: 'image/png' };
+
+/**
+ * Route middleware: refuses a body of another content type (415) or over its size limit (413) before
+ * reading it, parses JSON with a message that points at the mistake (400), and keeps PNG bytes for
+ * the handler. The parsed JSON goes where Hono's validator looks for it, so it is parsed once.
+ */
+export function readBody(kinds: readonly BodyKind[]): MiddlewareHandler<{ Variables: Variables }> {
+  const accepted = kinds.map((k) => MEDIA_TYPES[k]).join(' or ');
+  return async (c, next) => {
+    const header = c.req.header('content-type');
+    const type = header?.split(';')[0]?.trim().toLowerCase() ?? '';
+    const kind = kinds.find((k) => type === MEDIA_TYPES[k]);
+    if (!kind) {
+      throw new Problem(
+        'unsupported-media-type',
+        header
+          ? `Content-Type '${type}' is not accepted here; send ${accepted}`
+          : `the request has no Content-Type; send ${accepted}`,
+      );
+    }
+    const limit = kind === 'json' ? LIMITS.maxJsonBytes : LIMITS.maxPngBytes;
+    const bytes = await readLimited(c.req.raw, limit, kind);
+    if (kind === 'png') {
+      c.set('png', bytes);
+    } else {
+      const value = parseJson(bytes);
+      c.req.bodyCache.json = Promise.resolve(value);
+    }
+    await next();
+  };
+}
+
+async function readLimited(request: Request, limit: number, kind: BodyKind): Promise<Uint8Array> {
+  const limitText = `${limit} bytes (${limit / 1024 / 1024} MiB)`;
+  const tooLarge = () =>
+    new Problem(
+      'payload-too-large',
+      kind === 'json'
+        ? `the JSON body is over ${limitText}; send at most ${LIMITS.maxBatch} images, or fewer digits per value`
+        : `the PNG is over ${limitText}; send a smaller picture — it is scaled to 28×28 anyway`,
+    );
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) throw tooLarge();
+  if (!request.body) return new Uint8Array(0);
+  // Content-Length can be absent (chunked) or wrong, so count what actually arrives.
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+function parseJson(bytes: Uint8Array): unknown {
+  const text = new TextDecoder().decode(bytes);
+  if (text.trim() === '') throw new Problem('malformed-json', 'the body is empty; send a JSON object');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 200);
+    const hint = /\b(NaN|-?Infinity)\b/.test(text)
+      ? '; NaN and Infinity are not JSON numbers: send finite numbers (pixels in 0..1)'
+      : '';
+    throw new Problem('malformed-json', `the body is not valid JSON (${reason})${hint}`);
+  }
+}
+
+/** The request's images as one flat array: the JSON `images`, or the uploaded PNG made MNIST-like. */
+export function inputImages(
+  png: Uint8Array | undefined,
+  json: { images: number[][] } | Uint8Array,
+): Float32Array {
+  if (png) return toMnistInput(decodePng(png, { maxPixels: LIMITS.maxPngPixels }));
+  return flatten('images' in json ? json.images : [], IMAGE_SIZE);
+}
+
+export function flatten(rows: readonly (readonly number[])[], size: number): Float32Array {
+  const out = new Float32Array(rows.length * size);
+  rows.forEach((row, i) => {
+    out.set(row, i * size);
+  });
+  return out;
+}
+
+/** `count` rows of `dims` values each, as JSON-friendly arrays. */
+export function rows(batch: Batch): number[][] {
+  const count = batch.dims[0] as number;
+  const size = batch.data.length / Math.max(count, 1);
+  return Array.from({ length: count }, (_, i) => Array.from(batch.data.subarray(i * size, (i + 1) * size)));
+}
+
+/** True when the client prefers a PNG to JSON (`Accept: image/png`). */
+export function wantsPng(
+  c: Context,
+  fallback: 'application/json' | 'image/png' = 'application/json',
+): boolean {
+  return (
+    accepts(c, { header: 'Accept', supports: ['application/json', 'image/png'], default: fallback }) ===
+    'image/png'
+  );
+}
+
+/**
+ * Digits laid out as a PNG: one row by default. Black gaps and no margin, so that one digit comes back
+ * as a plain 28×28 MNIST-like picture that can be uploaded again.
+ */
+export function pngResponse(
+  c: Context,
+  images: Float32Array,
+  count: number,
+  options: TileOptions = {},
+): Response {
+  const png = encodePng(tile(images, count, { rows: 1, margin: 0, background: 0, ...options }));
+  return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'image/png' });
+}

@@ -1,0 +1,164 @@
+/** The API's routes with their schemas; the handlers are in app.ts. */
+import { createRoute } from '@hono/zod-openapi';
+import { readBody, serves } from './io.ts';
+import { LIMITS } from './limits.ts';
+import {
+  CodesBody,
+  DenoiseQuery,
+  DenoiseResult,
+  EncodeResult,
+  Health,
+  ImagesBody,
+  ImagesResult,
+  ManifoldQuery,
+  ManifoldResult,
+  ModelIdParam,
+  ModelList,
+  ModelSummary,
+  PngBody,
+  PngResponse,
+  Problem,
+} from './schemas.ts';
+
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: Problem } },
+});
+
+/** The refusals every body-taking route can give. */
+const bodyProblems = {
+  400: problem('The body is not valid JSON'),
+  404: problem('Unknown model, or an operation the model does not serve'),
+  413: problem(`Body over ${LIMITS.maxJsonBytes} bytes (JSON) or ${LIMITS.maxPngBytes} bytes (PNG)`),
+  415: problem('Content-Type is not one this route accepts'),
+  422: problem('Wrong batch size, vector length or value, or an undecodable image'),
+  503: problem('A model file failed its SHA-256 check or could not be read'),
+} as const;
+
+const imagesInput = {
+  description: `JSON with 1 to ${LIMITS.maxBatch} images, or one PNG of a digit as the raw body`,
+  required: false,
+  content: {
+    'application/json': { schema: ImagesBody },
+    'image/png': { schema: PngBody },
+  },
+} as const;
+
+const imagesOutput = (schema: typeof ImagesResult | typeof DenoiseResult, what: string) => ({
+  description: `${what}: JSON, or with \`Accept: image/png\` a PNG of the digits in a row. \`Server-Timing\` holds the inference time.`,
+  content: { 'application/json': { schema }, 'image/png': { schema: PngResponse } },
+});
+
+export const listModels = createRoute({
+  method: 'get',
+  path: '/v1/models',
+  tags: ['models'],
+  summary: 'The served models: ids, titles, operations, shapes, metrics',
+  responses: {
+    200: {
+      description: 'Every model in the manifest',
+      content: { 'application/json': { schema: ModelList } },
+    },
+  },
+});
+
+export const getModel = createRoute({
+  method: 'get',
+  path: '/v1/models/{id}',
+  tags: ['models'],
+  summary: 'One model',
+  request: { params: ModelIdParam },
+  responses: {
+    200: { description: 'The model', content: { 'application/json': { schema: ModelSummary } } },
+    404: problem('Unknown model'),
+  },
+});
+
+export const reconstruct = createRoute({
+  method: 'post',
+  path: '/v1/models/{id}/reconstruct',
+  tags: ['inference'],
+  summary: 'Encode and decode images: what the autoencoder makes of them',
+  middleware: [serves('reconstruct'), readBody(['json', 'png'])] as const,
+  request: { params: ModelIdParam, body: imagesInput },
+  responses: { 200: imagesOutput(ImagesResult, 'The reconstructions'), ...bodyProblems },
+});
+
+export const encode = createRoute({
+  method: 'post',
+  path: '/v1/models/{id}/encode',
+  tags: ['inference'],
+  summary:
+    'Images to codes (vae: z_mean and z_log_var); with Accept: image/png, the codes drawn as in the post',
+  middleware: [serves('encode'), readBody(['json', 'png'])] as const,
+  request: { params: ModelIdParam, body: imagesInput },
+  responses: {
+    200: {
+      description: 'One code per image',
+      content: { 'application/json': { schema: EncodeResult }, 'image/png': { schema: PngResponse } },
+    },
+    ...bodyProblems,
+  },
+});
+
+export const decode = createRoute({
+  method: 'post',
+  path: '/v1/models/{id}/decode',
+  tags: ['inference'],
+  summary: 'Codes (vae: latent points) to images',
+  middleware: [serves('decode'), readBody(['json'])] as const,
+  request: {
+    params: ModelIdParam,
+    body: {
+      description: `1 to ${LIMITS.maxBatch} codes`,
+      required: true,
+      content: { 'application/json': { schema: CodesBody } },
+    },
+  },
+  responses: { 200: imagesOutput(ImagesResult, 'The decoded images'), ...bodyProblems },
+});
+
+export const denoise = createRoute({
+  method: 'post',
+  path: '/v1/denoise',
+  tags: ['inference'],
+  summary: 'Clean noisy digits with the denoising autoencoder',
+  middleware: [serves('denoise'), readBody(['json', 'png'])] as const,
+  request: { query: DenoiseQuery, body: imagesInput },
+  responses: {
+    200: imagesOutput(DenoiseResult, 'The denoised images (with `noise`, PNG rows: noisy, then denoised)'),
+    ...bodyProblems,
+  },
+});
+
+export const manifold = createRoute({
+  method: 'get',
+  path: '/v1/models/{id}/manifold',
+  tags: ['inference'],
+  summary: "The VAE's n×n digit manifold: its decoder over a grid of Gaussian quantiles",
+  middleware: [serves('manifold')] as const,
+  request: { params: ModelIdParam, query: ManifoldQuery },
+  responses: {
+    200: {
+      description: 'A PNG (28n × 28n px) by default; JSON with `Accept: application/json`',
+      content: { 'image/png': { schema: PngResponse }, 'application/json': { schema: ManifoldResult } },
+    },
+    404: problem('Unknown model, or not the vae'),
+    422: problem(`n outside 1..${LIMITS.maxManifold}`),
+    503: problem('A model file failed its SHA-256 check or could not be read'),
+  },
+});
+
+export const healthz = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['service'],
+  summary: 'Every model file checked against its SHA-256 in the manifest',
+  responses: {
+    200: { description: 'All files intact', content: { 'application/json': { schema: Health } } },
+    503: {
+      description: 'Some file is damaged or missing',
+      content: { 'application/json': { schema: Health } },
+    },
+  },
+});

@@ -1,0 +1,409 @@
+/**
+ * Running the released ONNX models, whichever onnxruntime the caller has: onnxruntime-web in a Worker
+ * or a page, onnxruntime-node in tests. The runtime is injected (see {@link OrtLike}) so that this file
+ * stays pure TypeScript and the caller decides how sessions are made (workerd needs a workaround the
+ * browser does not). Sessions are created on first use and reused; every file's SHA-256 is checked
+ * against the manifest before a session is made from it.
+ */
+import { IMAGE_SIZE, type ModelId, type Operation } from './catalog.ts';
+import type { Manifest, ManifestFile, ManifestFileRole, ManifestModel, ManifestTensor } from './manifest.ts';
+
+/** The part of an onnxruntime tensor the runner reads. */
+export interface OrtTensorLike {
+  readonly data: unknown;
+  readonly dims: readonly number[];
+}
+
+/** The part of an onnxruntime `InferenceSession` the runner uses. */
+export interface OrtSessionLike {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensorLike>): Promise<Record<string, OrtTensorLike>>;
+}
+
+/**
+ * The part of an onnxruntime namespace (`import * as ort from 'onnxruntime-web'` or `-node`) the
+ * runner needs. Structural, so that modelkit depends on no onnxruntime package; pass the namespace
+ * itself, or an object whose `create` wraps the real one.
+ */
+export interface OrtLike {
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => OrtTensorLike;
+  InferenceSession: { create(model: Uint8Array, options?: object): Promise<OrtSessionLike> };
+}
+
+/** Float32 values with their shape; the first dimension is the batch. */
+export interface Batch {
+  data: Float32Array;
+  dims: number[];
+}
+
+/** Base class of the runner's errors, so a caller can tell them from its own. */
+export class InferenceError extends Error {
+  override name = 'InferenceError';
+}
+
+/** The manifest has no model of that id (it may be a valid id whose export was skipped). */
+export class UnknownModelError extends InferenceError {
+  override name = 'UnknownModelError';
+  constructor(
+    readonly model: string,
+    readonly known: readonly string[],
+  ) {
+    super(`unknown model '${model}'; this manifest serves ${known.join(', ')}`);
+  }
+}
+
+/** The model exists but does not serve the operation (e.g. `decode` on seq2seq). */
+export class UnsupportedOperationError extends InferenceError {
+  override name = 'UnsupportedOperationError';
+  constructor(
+    readonly model: string,
+    readonly operation: Operation,
+    readonly served: readonly Operation[],
+  ) {
+    super(`model '${model}' does not serve '${operation}'; it serves ${served.join(', ')}`);
+  }
+}
+
+/** An input whose size or values do not fit the model's input tensor. */
+export class InputShapeError extends InferenceError {
+  override name = 'InputShapeError';
+}
+
+/** A model file that could not be read (not bundled, not found, a failed fetch). */
+export class ModelUnavailableError extends InferenceError {
+  override name = 'ModelUnavailableError';
+  constructor(
+    readonly path: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`model file ${path} could not be read: ${reason}`, options);
+  }
+}
+
+/** A model file whose bytes are not the ones the manifest describes. */
+export class ModelIntegrityError extends InferenceError {
+  override name = 'ModelIntegrityError';
+  constructor(
+    readonly path: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`model file ${path} has SHA-256 ${actual}, but the manifest lists ${expected}`);
+  }
+}
+
+export interface ModelRunnerOptions {
+  manifest: Manifest;
+  /** The bytes of one file the manifest lists, e.g. a bundled import, `fetch` or `readFile`. */
+  getFile: (file: ManifestFile) => Promise<Uint8Array | ArrayBuffer> | Uint8Array | ArrayBuffer;
+  ort: OrtLike;
+  /** Passed to every `InferenceSession.create`, e.g. `{ executionProviders: ['webgpu', 'wasm'] }`. */
+  sessionOptions?: object;
+  /** Checks each file's SHA-256 against the manifest before using it; on by default. */
+  verify?: boolean;
+}
+
+/** What the runner knows about one file: whether its bytes matched and whether a session is open. */
+export interface FileStatus {
+  model: ModelId;
+  role: ManifestFileRole;
+  path: string;
+  status: 'ok' | 'mismatch' | 'unreadable' | 'unchecked';
+  sessionOpen: boolean;
+  detail?: string;
+}
+
+/** Which network serves each operation. */
+const ROLE_OF: Record<Operation, ManifestFileRole> = {
+  reconstruct: 'autoencoder',
+  denoise: 'autoencoder',
+  encode: 'encoder',
+  decode: 'decoder',
+  generate: 'decoder',
+  manifold: 'decoder',
+};
+
+interface OpenSession {
+  session: OrtSessionLike;
+  /** Runs are chained so one session never has two in flight, whatever the backend allows. */
+  queue: Promise<unknown>;
+}
+
+/**
+ * Runs the manifest's models. One instance per process, page or isolate: it holds the sessions.
+ *
+ * Images are flat Float32Arrays of `count × 784` values in 0..1, row by row, digits white on black.
+ */
+export class ModelRunner {
+  readonly manifest: Manifest;
+  readonly #options: ModelRunnerOptions;
+  readonly #sessions = new Map<string, Promise<OpenSession>>();
+  readonly #verified = new Map<string, Promise<Uint8Array>>();
+  readonly #status = new Map<string, FileStatus['status']>();
+  readonly #details = new Map<string, string>();
+
+  constructor(options: ModelRunnerOptions) {
+    this.manifest = options.manifest;
+    this.#options = options;
+  }
+
+  /** The model's manifest entry, after checking it serves `operation`. */
+  model(id: string, operation?: Operation): ManifestModel {
+    const model = (this.manifest.models as Record<string, ManifestModel | undefined>)[id];
+    if (!model) throw new UnknownModelError(id, Object.keys(this.manifest.models));
+    if (operation && !model.operations.includes(operation)) {
+      throw new UnsupportedOperationError(id, operation, model.operations);
+    }
+    return model;
+  }
+
+  /**
+   * Opens the session an operation needs (checking the file first), so that a caller can time or
+   * warm it apart from inference. Every operation method does this itself when needed.
+   */
+  async prepare(id: string, operation: Operation): Promise<void> {
+    await this.#session(this.#file(this.model(id, operation), ROLE_OF[operation]));
+  }
+
+  /** Autoencoder output for each image. */
+  async reconstruct(id: string, images: Float32Array): Promise<Batch> {
+    const file = this.#file(this.model(id, 'reconstruct'), 'autoencoder');
+    return this.#single(file, await this.#run(file, this.#feed(file, images, 'images')));
+  }
+
+  /** The denoiser's clean image for each (noisy) image. */
+  async denoise(images: Float32Array): Promise<Batch> {
+    const file = this.#file(this.model('denoise', 'denoise'), 'autoencoder');
+    return this.#single(file, await this.#run(file, this.#feed(file, images, 'images')));
+  }
+
+  /**
+   * The encoder's outputs by ONNX name: `code` ([n, 32], conv [n, 4, 4, 8]) or, for the VAE,
+   * `z_mean` and `z_log_var` ([n, 2]).
+   */
+  async encode(id: string, images: Float32Array): Promise<Record<string, Batch>> {
+    const file = this.#file(this.model(id, 'encode'), 'encoder');
+    return this.#run(file, this.#feed(file, images, 'images'));
+  }
+
+  /** Images from codes (VAE: latent points), flat, `count × code size` values. */
+  async decode(id: string, codes: Float32Array): Promise<Batch> {
+    const file = this.#file(this.model(id, 'decode'), 'decoder');
+    return this.#single(file, await this.#run(file, this.#feed(file, codes, 'codes')));
+  }
+
+  /**
+   * The VAE's n×n digit manifold, as the trainer draws it: the decoder over a grid of Gaussian
+   * quantiles (5 % to 95 %), x to the right and z₂ upwards. `images` holds n² digits row by row.
+   */
+  async manifold(n: number, id = 'vae'): Promise<{ images: Batch; points: Batch }> {
+    if (!Number.isInteger(n) || n < 1)
+      throw new InputShapeError(`manifold size must be a positive integer, got ${n}`);
+    const file = this.#file(this.model(id, 'manifold'), 'decoder');
+    const points = manifoldPoints(n);
+    const images = this.#single(file, await this.#run(file, this.#feed(file, points.data, 'codes')));
+    return { images, points };
+  }
+
+  /** Size of one input of the operation's file, without the batch: 784 for images, 32 for simple's code. */
+  inputSize(id: string, role: ManifestFileRole): number {
+    return tensorSize(this.#file(this.model(id), role).inputs[0] as ManifestTensor);
+  }
+
+  /**
+   * Reads and checks every file without opening sessions, for health checks. A file that fails stays
+   * failed: requests that need it are refused rather than served from unknown weights.
+   */
+  async check(): Promise<FileStatus[]> {
+    const files = this.#allFiles();
+    await Promise.all(files.map(({ file }) => this.#bytes(file).catch(() => undefined)));
+    return this.status();
+  }
+
+  /** What is known so far, without reading anything. */
+  status(): FileStatus[] {
+    return this.#allFiles().map(({ model, file }) => {
+      const detail = this.#details.get(file.path);
+      return {
+        model,
+        role: file.role,
+        path: file.path,
+        status: this.#status.get(file.path) ?? 'unchecked',
+        sessionOpen: this.#sessions.has(file.path),
+        ...(detail ? { detail } : {}),
+      };
+    });
+  }
+
+  #allFiles(): { model: ModelId; file: ManifestFile }[] {
+    return Object.values(this.manifest.models).flatMap((m) => m.files.map((file) => ({ model: m.id, file })));
+  }
+
+  #file(model: ManifestModel, role: ManifestFileRole): ManifestFile {
+    const file = model.files.find((f) => f.role === role);
+    if (!file) throw new InferenceError(`the manifest lists no ${role} file for model '${model.id}'`);
+    return file;
+  }
+
+  #feed(
+    file: ManifestFile,
+    values: Float32Array,
+    what: string,
+  ): { name: string; data: Float32Array; dims: number[] } {
+    const input = file.inputs[0] as ManifestTensor;
+    const size = tensorSize(input);
+    if (values.length === 0 || values.length % size !== 0) {
+      throw new InputShapeError(
+        `${file.path} takes ${what} of ${size} values each${size === IMAGE_SIZE ? ' (28×28)' : ''}; got ${values.length} values, not a whole number of ${what}`,
+      );
+    }
+    const count = values.length / size;
+    const dims = input.shape.map((d) => (d === 'batch' ? count : d));
+    return { name: input.name, data: values, dims };
+  }
+
+  #single(file: ManifestFile, outputs: Record<string, Batch>): Batch {
+    const name = (file.outputs[0] as ManifestTensor).name;
+    const out = outputs[name];
+    if (!out) throw new InferenceError(`${file.path} gave no '${name}' output`);
+    return out;
+  }
+
+  async #run(
+    file: ManifestFile,
+    feed: { name: string; data: Float32Array; dims: number[] },
+  ): Promise<Record<string, Batch>> {
+    const open = await this.#session(file);
+    const count = feed.dims[0] as number;
+    const job = open.queue.then(async () => {
+      const tensor = new this.#options.ort.Tensor('float32', feed.data, feed.dims);
+      return open.session.run({ [feed.name]: tensor });
+    });
+    open.queue = job.catch(() => undefined);
+    const results = await job;
+    const outputs: Record<string, Batch> = {};
+    for (const spec of file.outputs) {
+      const tensor = results[spec.name];
+      if (!tensor) throw new InferenceError(`${file.path} gave no '${spec.name}' output`);
+      const expected = spec.shape.map((d) => (d === 'batch' ? count : d));
+      const dims = [...tensor.dims];
+      if (!(tensor.data instanceof Float32Array) || dims.join() !== expected.join()) {
+        throw new InferenceError(
+          `${file.path} output '${spec.name}' is [${dims}] ${typeof tensor.data}, the manifest says float32 [${expected}]`,
+        );
+      }
+      outputs[spec.name] = { data: tensor.data, dims };
+    }
+    return outputs;
+  }
+
+  #session(file: ManifestFile): Promise<OpenSession> {
+    let open = this.#sessions.get(file.path);
+    if (!open) {
+      open = this.#bytes(file).then(async (bytes) => ({
+        session: await this.#options.ort.InferenceSession.create(bytes, this.#options.sessionOptions ?? {}),
+        queue: Promise.resolve(),
+      }));
+      this.#sessions.set(file.path, open);
+      // A failed creation is not cached: the next request tries again (integrity failures are cached
+      // one level down, in #bytes).
+      open.catch(() => this.#sessions.delete(file.path));
+    }
+    return open;
+  }
+
+  #bytes(file: ManifestFile): Promise<Uint8Array> {
+    let bytes = this.#verified.get(file.path);
+    if (!bytes) {
+      bytes = (async () => {
+        let data: Uint8Array;
+        try {
+          const got = await this.#options.getFile(file);
+          data = got instanceof Uint8Array ? got : new Uint8Array(got);
+        } catch (error) {
+          const unavailable = new ModelUnavailableError(
+            file.path,
+            error instanceof Error ? error.message : String(error),
+            { cause: error },
+          );
+          this.#status.set(file.path, 'unreadable');
+          this.#details.set(file.path, unavailable.message);
+          throw unavailable;
+        }
+        if (this.#options.verify !== false) {
+          const actual = await sha256Hex(data);
+          if (actual !== file.sha256) {
+            const error = new ModelIntegrityError(file.path, file.sha256, actual);
+            this.#status.set(file.path, 'mismatch');
+            this.#details.set(file.path, error.message);
+            throw error;
+          }
+        }
+        this.#status.set(file.path, 'ok');
+        return data;
+      })();
+      this.#verified.set(file.path, bytes);
+      // Bytes that could not be read may be readable next time; bytes that do not match never will.
+      bytes.catch((error) => {
+        if (!(error instanceof ModelIntegrityError)) this.#verified.delete(file.path);
+      });
+    }
+    return bytes;
+  }
+}
+
+/** Number of values in one item of a tensor, i.e. the product of its dimensions after the batch. */
+export function tensorSize(tensor: ManifestTensor): number {
+  return tensor.shape.reduce<number>((n, d) => (d === 'batch' ? n : n * d), 1);
+}
+
+/** Lowercase hex SHA-256, with Web Crypto (Workers, browsers and Node ≥ 20 all have it). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The latent points of an n×n manifold, [n², 2], row by row: Gaussian quantiles from 5 % to 95 %,
+ * x = z₁ left to right and z₂ from top (high) to bottom (low), as the post's figure.
+ */
+export function manifoldPoints(n: number): Batch {
+  const grid = Array.from({ length: n }, (_, i) =>
+    normalQuantile(n === 1 ? 0.5 : 0.05 + (0.9 * i) / (n - 1)),
+  );
+  const data = new Float32Array(n * n * 2);
+  grid.forEach((y, row) => {
+    grid.forEach((x, col) => {
+      data.set([x, -y], (row * n + col) * 2);
+    });
+  });
+  return { data, dims: [n * n, 2] };
+}
+
+/** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.928510446969, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const poly = (k: number[], x: number) => k.reduce((acc, v) => acc * x + v, 0);
+  const low = 0.02425;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return poly(c, q) / (poly(d, q) * q + 1);
+  }
+  if (p > 1 - low) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return (poly(a, r) * q) / (poly(b, r) * r + 1);
+}

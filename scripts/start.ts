@@ -1,0 +1,84 @@
+/**
+ * pnpm start — the main job: train the seven models (quick profile), export them to ONNX, then serve
+ * them: the edge API in the local Workers runtime (workerd, through `wrangler dev`) and the web demo.
+ * Runs until Ctrl-C. `pnpm start --serve-only` skips training and serves the models already in models/.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    'serve-only': { type: 'boolean', default: false },
+    'api-port': { type: 'string', default: '8787' },
+    'web-port': { type: 'string', default: '5173' },
+  },
+});
+
+const children: ChildProcess[] = [];
+const pnpm = process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm';
+
+function run(command: string[], name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(pnpm, command, { stdio: 'inherit' });
+    children.push(child);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${name} failed (${signal ?? `exit code ${code}`})`));
+    });
+  });
+}
+
+function serve(command: string[]): ChildProcess {
+  const child = spawn(pnpm, command, { stdio: ['ignore', 'pipe', 'inherit'], detached: false });
+  child.stdout?.on('data', () => {});
+  children.push(child);
+  return child;
+}
+
+async function waitFor(url: string, seconds = 120): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      if (response.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function stopAll(code: number): never {
+  for (const child of children) child.kill('SIGTERM');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => stopAll(130));
+process.on('SIGTERM', () => stopAll(143));
+
+try {
+  if (!args['serve-only']) {
+    await run(['train', '--profile', 'quick', '--model', 'all'], 'training');
+    await run(['export'], 'export');
+  }
+  const api = `http://127.0.0.1:${args['api-port']}`;
+  const web = `http://localhost:${args['web-port']}`;
+  serve(['--filter', '@autoencoders/edge-api', 'dev', '--port', args['api-port'] as string, '--ip', '127.0.0.1']);
+  serve(['--filter', '@autoencoders/web-demo', 'dev', '--port', args['web-port'] as string, '--strictPort']);
+  await Promise.all([waitFor(`${api}/healthz`), waitFor(web)]);
+  console.log(`
+Edge API (workerd, wrangler dev): ${api}   docs: ${api}/docs   OpenAPI: ${api}/openapi.json
+Web demo:                         ${web}/?api=${encodeURIComponent(api)}
+
+Try it:
+  curl -s ${api}/v1/models | head -c 400; echo
+  curl -s -X POST ${api}/v1/denoise -H 'Content-Type: application/json' \\
+    -d "{\\"images\\": [$(node -e 'process.stdout.write(JSON.stringify(Array(784).fill(0.5)))')]}" | head -c 200; echo
+  curl -s ${api}/v1/models/vae/manifold?n=15 -o manifold.png
+
+Ctrl-C stops both.`);
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  stopAll(1);
+}
