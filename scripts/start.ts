@@ -28,9 +28,14 @@ function run(command: string[], name: string): Promise<void> {
   });
 }
 
-function serve(command: string[]): ChildProcess {
-  const child = spawn(pnpm, command, { stdio: ['ignore', 'pipe', 'inherit'], detached: false });
-  child.stdout?.on('data', () => {});
+/** A server in the background; its output is dropped (its errors still reach stderr). */
+function serve(command: string[], env: Record<string, string> = {}): ChildProcess {
+  // Its own process group, so that stopping it also stops what pnpm started under it (workerd, vite).
+  const child = spawn(pnpm, command, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ...env },
+    detached: true,
+  });
   children.push(child);
   return child;
 }
@@ -50,7 +55,13 @@ async function waitFor(url: string, seconds = 120): Promise<void> {
 }
 
 function stopAll(code: number): never {
-  for (const child of children) child.kill('SIGTERM');
+  for (const child of children) {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      child.kill('SIGTERM');
+    }
+  }
   process.exit(code);
 }
 
@@ -64,7 +75,7 @@ try {
   }
   const api = `http://127.0.0.1:${args['api-port']}`;
   const web = `http://localhost:${args['web-port']}`;
-  serve(['--filter', '@autoencoders/edge-api', 'dev', '--port', args['api-port'] as string, '--ip', '127.0.0.1']);
+  serve(['--filter', '@autoencoders/edge-api', 'dev'], { PORT: args['api-port'] as string });
   serve(['--filter', '@autoencoders/web-demo', 'dev', '--port', args['web-port'] as string, '--strictPort']);
   await Promise.all([waitFor(`${api}/healthz`), waitFor(web)]);
   console.log(`
@@ -73,8 +84,9 @@ Web demo:                         ${web}/?api=${encodeURIComponent(api)}
 
 Try it:
   curl -s ${api}/v1/models | head -c 400; echo
-  curl -s -X POST ${api}/v1/denoise -H 'Content-Type: application/json' \\
-    -d "{\\"images\\": [$(node -e 'process.stdout.write(JSON.stringify(Array(784).fill(0.5)))')]}" | head -c 200; echo
+  curl -s -X POST '${api}/v1/denoise?noise=0.5&seed=1' -H 'Content-Type: image/png' -H 'Accept: image/png' \\
+    --data-binary @docs/seven.png -o denoised.png
+  curl -s -X POST ${api}/v1/models/conv/encode -H 'Content-Type: image/png' --data-binary @docs/seven.png | head -c 200; echo
   curl -s ${api}/v1/models/vae/manifold?n=15 -o manifold.png
 
 Ctrl-C stops both.`);
