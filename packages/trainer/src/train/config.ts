@@ -33,9 +33,9 @@ const QUICK: Record<ModelId, { epochs: number; limit: number | null }> = {
   simple: { epochs: 10, limit: null },
   sparse: { epochs: 10, limit: null },
   deep: { epochs: 10, limit: null },
-  conv: { epochs: 5, limit: 20_000 },
-  denoise: { epochs: 5, limit: 10_000 },
-  seq2seq: { epochs: 3, limit: 12_000 },
+  conv: { epochs: 5, limit: 40_000 },
+  denoise: { epochs: 5, limit: 20_000 },
+  seq2seq: { epochs: 5, limit: 30_000 },
   vae: { epochs: 5, limit: null },
 };
 
