@@ -16,6 +16,7 @@ import {
   inputGradInfo,
 } from '../src/kernels/conv2d-backprop-input.ts';
 import { FAST_KERNELS, registerFastKernels, unregisterFastKernels } from '../src/kernels/index.ts';
+import { relError, seeded, sizeOf } from './parity.ts';
 
 const TOLERANCE = 1e-4;
 
@@ -24,33 +25,6 @@ type Pad =
   | 'valid'
   | number
   | [[number, number], [number, number], [number, number], [number, number]];
-
-/** Deterministic data, independent of either backend's random generator. */
-function seeded(size: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
-const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
-
-function relError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs((actual[i] as number) - (expected[i] as number)));
-    scale = Math.max(scale, Math.abs(expected[i] as number));
-  }
-  return diff / (scale + 1e-6);
-}
 
 /** Gradients of `f` with respect to every input, for the upstream gradient `dy`, on one backend. */
 async function gradsOn(

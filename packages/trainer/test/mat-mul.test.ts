@@ -10,36 +10,10 @@ import {
   registerMatMulKernel,
   unregisterMatMulKernel,
 } from '../src/kernels/mat-mul.ts';
+import { relError, seeded, sizeOf } from './parity.ts';
 
 // fp32 sums of up to ~800 products in a different order than the cpu backend's.
 const TOLERANCE = 1e-5;
-
-/** Deterministic data, independent of either backend's random generator. */
-function seeded(size: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
-const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
-
-function relError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs((actual[i] as number) - (expected[i] as number)));
-    scale = Math.max(scale, Math.abs(expected[i] as number));
-  }
-  return diff / (scale + 1e-6);
-}
 
 function wasmBackend(): BackendWasm {
   return tf.findBackend('wasm') as BackendWasm;

@@ -2,6 +2,7 @@
 // single-output conv): run the same op on the cpu backend and on wasm with the fast kernels.
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { seededRandom } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'vitest';
@@ -9,16 +10,8 @@ import { registerFastKernels } from '../src/kernels/index.ts';
 
 /** Deterministic data in [-0.5, 0.5), independent of either backend's random generator. */
 export function seeded(size: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 32 - 0.5;
-  }
-  return out;
+  const random = seededRandom(seed >>> 0 || 1);
+  return Float32Array.from({ length: size }, () => random() - 0.5);
 }
 
 export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
