@@ -2,6 +2,8 @@
  * Every error the API returns, as RFC 9457 problem details (`application/problem+json`). Handlers and
  * middleware throw; `toProblem` is the one place that decides what a client sees.
  */
+
+import type { ProblemDetails } from '@autoencoders/modelkit';
 import {
   ImageDecodeError,
   InputShapeError,
@@ -37,13 +39,8 @@ export const PROBLEM_TYPES = {
 
 export type ProblemType = keyof typeof PROBLEM_TYPES;
 
-export interface ProblemDetails {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: { pointer: string; detail: string }[];
-}
+// The wire type lives with the typed client, so server and client cannot drift apart.
+export type { ProblemDetails } from '@autoencoders/modelkit';
 
 /** Thrown anywhere a request is refused; the `detail` must say what to change. */
 export class Problem extends Error {

@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nearestSources } from '../src/kernels/resize-nearest-neighbor.ts';
+import { nearestSource } from '../src/kernels/resize-nearest-neighbor-grad.ts';
 import { expectParity, seeded, setUpBackends, sizeOf } from './parity.ts';
 
 // Nearest-neighbour resizing copies values: results must match the cpu backend exactly.
 beforeAll(setUpBackends);
 
-describe('nearestSources', () => {
+describe('nearestSource', () => {
   it('doubles by repeating each index', () => {
-    expect(Array.from(nearestSources(3, 6, false, false))).toEqual([0, 0, 1, 1, 2, 2]);
+    expect(Array.from(nearestSource(3, 6, false, false))).toEqual([0, 0, 1, 1, 2, 2]);
   });
 });
 

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { override } from './override.ts';
+// The forward op and its gradient must agree on every output pixel's source: one function serves both.
+import { nearestSource } from './resize-nearest-neighbor-grad.ts';
 import { input } from './shared.ts';
 import { heapSpan } from './views.ts';
 
@@ -11,26 +13,6 @@ import { heapSpan } from './views.ts';
  * Source indices follow the cpu backend's formula (alignCorners, halfPixelCenters included). NHWC
  * float32, int32 and bool; anything else goes to the shipped kernel.
  */
-
-/** Source index of every output index along one axis, as tfjs's cpu backend computes it. */
-export function nearestSources(
-  inLen: number,
-  outLen: number,
-  alignCorners: boolean,
-  halfPixelCenters: boolean,
-): Int32Array {
-  const effIn = alignCorners && outLen > 1 ? inLen - 1 : inLen;
-  const effOut = alignCorners && outLen > 1 ? outLen - 1 : outLen;
-  const ratio = effIn / effOut;
-  const idx = new Int32Array(outLen);
-  for (let o = 0; o < outLen; o++) {
-    const frac = halfPixelCenters ? ratio * (o + 0.5) : ratio * o;
-    let s = Math.min(inLen - 1, alignCorners ? Math.round(frac) : Math.floor(frac));
-    if (halfPixelCenters) s = Math.max(0, s);
-    idx[o] = s;
-  }
-  return idx;
-}
 
 /** Pixels with fewer channels than this are copied element by element. */
 const MIN_COPY_RUN = 16;
@@ -45,8 +27,8 @@ export const resizeNearestNeighborOverride = override<tf.ResizeNearestNeighborAt
     const [oh, ow] = attrs.size;
     const out = backend.makeOutput([n, oh, ow, c], images.dtype);
     if (n * oh * ow * c === 0) return out;
-    const rows = nearestSources(h, oh, attrs.alignCorners, attrs.halfPixelCenters);
-    const cols = nearestSources(w, ow, attrs.alignCorners, attrs.halfPixelCenters);
+    const rows = nearestSource(h, oh, attrs.alignCorners, attrs.halfPixelCenters);
+    const cols = nearestSource(w, ow, attrs.alignCorners, attrs.halfPixelCenters);
     const [heap, src] = heapSpan(backend, images);
     const dst = heapSpan(backend, out)[1];
     const outRow = ow * c;
