@@ -3,7 +3,7 @@
  * so the documentation cannot drift from what the API accepts. The wire types in
  * `@autoencoders/modelkit`'s client mirror them (test/types.test.ts checks that they agree).
  */
-import { IMAGE_SIZE, MODEL_IDS, type Operation } from '@autoencoders/modelkit';
+import { IMAGE_SIZE, MODEL_IDS, OPERATIONS } from '@autoencoders/modelkit';
 import { z } from '@hono/zod-openapi';
 import { LIMITS } from './limits.ts';
 
@@ -68,15 +68,6 @@ export const PngBody = z.custom<Uint8Array>().openapi({
 export const PngResponse = { type: 'string', format: 'binary' } as const;
 
 const numbers = z.array(z.number());
-
-const OPERATIONS = [
-  'reconstruct',
-  'encode',
-  'decode',
-  'denoise',
-  'generate',
-  'manifold',
-] as const satisfies readonly Operation[];
 
 export const ImagesResult = z
   .object({

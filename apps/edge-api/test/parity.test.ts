@@ -3,11 +3,11 @@
  * test/global-setup.ts): the canary for the onnxruntime-web-in-workerd workaround and for every
  * conversion between JSON, PNG and tensors on the way.
  */
-import { IMAGE_SIZE, manifoldPoints } from '@autoencoders/modelkit';
+import { IMAGE_SIZE, manifoldPoints, maxAbsDiff } from '@autoencoders/modelkit';
 import { describe, expect, inject, it } from 'vitest';
 import models from '../../../models/manifest.json';
 import { DENOISE_NOISE, DENOISE_SEED, MANIFOLD_N, sampleCodes, sampleImages, samplePng } from './fixtures.ts';
-import { api, maxAbsDiff } from './helpers.ts';
+import { api } from './helpers.ts';
 
 const TOLERANCE = 1e-5;
 const reference = inject('reference');

@@ -13,6 +13,7 @@ import {
   type Manifest,
   MODEL_IDS,
   type ModelId,
+  maxAbsDiff,
   parseManifest,
   psnr,
   seededRandom,
@@ -22,7 +23,7 @@ import { MANIFEST_FILE, MODELS_DIR } from './asset-paths.ts';
 import { digitAt, firstOfEachClass, loadTestDigits } from './digits.ts';
 import { DrawPad } from './draw-pad.ts';
 import { LatentPlane, type LatentPoint } from './latent-plane.ts';
-import { formatMs, interpolate, maxAbsDiff } from './maths.ts';
+import { formatMs, interpolate } from './maths.ts';
 import { createRuntime, type ProviderRequest, type Runtime } from './ort-runtime.ts';
 import { DIGIT_COLOURS, paintBars, paintCodeMap, paintDigit, paintDigits } from './render.ts';
 import { createRunner, SerialRunner, type Timed, timed } from './runner.ts';

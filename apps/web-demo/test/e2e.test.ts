@@ -14,13 +14,14 @@ import {
   type Manifest,
   MODEL_IDS,
   type ModelId,
+  maxAbsDiff,
   seededRandom,
 } from '@autoencoders/modelkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DemoSnapshot } from '../src/main.ts';
 import { CHROMIUM, collectErrors, launch, openDemo, screenshot, snapshot } from './browser.ts';
-import { maxAbsDiff, readManifest, reconstruct, testDigit } from './reference.ts';
+import { readManifest, reconstruct, testDigit } from './reference.ts';
 
 const baseUrl = inject('baseUrl');
 const TOLERANCE = 1e-4;

@@ -16,5 +16,5 @@ export { defaultImagesFile, randomNormal, randomUniform, readIdxImages } from '.
 export { fileName, ioNames } from './naming.ts';
 export { IR_VERSION, OPSET } from './onnx/proto.ts';
 export { MANIFEST_FILE, writeModelsFolder } from './output.ts';
-export { type Batch, maxAbsDiff, measureParity, PARITY_TOLERANCE, predict, runOnnx } from './parity.ts';
+export { type Batch, measureParity, PARITY_TOLERANCE, predict, runOnnx } from './parity.ts';
 export { formatTable } from './report.ts';

@@ -1,3 +1,4 @@
+import { maxAbsDiff } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 
@@ -17,17 +18,6 @@ export interface Parity {
 
 /** The differences parity accepts: float32 rounding, far below what a wrong graph gives. */
 export const PARITY_TOLERANCE = 1e-4;
-
-export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
-  let max = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs((a[i] as number) - (b[i] as number));
-    // NaN must fail the check, and `NaN > max` is false.
-    if (!(d <= max)) max = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
-  }
-  return max;
-}
 
 /** Runs an ONNX model in onnxruntime-node's CPU provider. */
 export async function runOnnx(

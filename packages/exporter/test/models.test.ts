@@ -8,6 +8,7 @@ import {
   type ManifestFile,
   MODEL_IDS,
   type ModelId,
+  maxAbsDiff,
   parseManifest,
 } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../src/backend.ts';
 import { type ExportResult, exportModels } from '../src/export.ts';
 import { randomNormal, randomUniform } from '../src/inputs.ts';
-import { type Batch, maxAbsDiff, runOnnx } from '../src/parity.ts';
+import { type Batch, runOnnx } from '../src/parity.ts';
 import { MODELS, randomizeBiases, runOnnxWeb, saveLayersModel } from './helpers.ts';
 
 const SAMPLES = 128;

@@ -7,7 +7,8 @@ export const MODEL_IDS = ['simple', 'sparse', 'deep', 'conv', 'denoise', 'seq2se
 export type ModelId = (typeof MODEL_IDS)[number];
 
 /** What a client can ask of a model. */
-export type Operation = 'reconstruct' | 'encode' | 'decode' | 'denoise' | 'generate' | 'manifold';
+export const OPERATIONS = ['reconstruct', 'encode', 'decode', 'denoise', 'generate', 'manifold'] as const;
+export type Operation = (typeof OPERATIONS)[number];
 
 export const IMAGE_SIDE = 28;
 export const IMAGE_SIZE = IMAGE_SIDE * IMAGE_SIDE;

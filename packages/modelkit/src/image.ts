@@ -375,6 +375,21 @@ export function addGaussianNoise(x: Float32Array, factor: number, random: () => 
   return out;
 }
 
+/**
+ * The largest absolute element-wise difference: how parity between two runtimes is measured
+ * (exporter, edge API, web demo). Different lengths or any NaN give Infinity, so a check fails.
+ */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs((a[i] as number) - (b[i] as number));
+    // `NaN > max` is false, so a NaN would otherwise pass unnoticed.
+    if (!(d <= max)) max = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+  }
+  return max;
+}
+
 /** Peak signal-to-noise ratio in dB for images in [0, 1]; Infinity when they are identical. */
 export function psnr(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length || a.length === 0) {

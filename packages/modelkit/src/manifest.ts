@@ -3,23 +3,13 @@
  * demo read it to find each model's files, their input and output names and shapes, and to show
  * where a model came from. Pure TypeScript (no Node APIs): it runs in Workers and browsers too.
  */
-import { isModelId, type ModelId, type Operation } from './catalog.ts';
+import { isModelId, type ModelId, OPERATIONS, type Operation } from './catalog.ts';
 
 export const MANIFEST_VERSION = 1;
 
 /** Which network of a model a file holds. */
 export type ManifestFileRole = 'autoencoder' | 'encoder' | 'decoder';
 export const MANIFEST_FILE_ROLES: readonly ManifestFileRole[] = ['autoencoder', 'encoder', 'decoder'];
-
-// Operation is a type only in the catalogue; keep this list in step with it.
-const OPERATIONS: readonly Operation[] = [
-  'reconstruct',
-  'encode',
-  'decode',
-  'denoise',
-  'generate',
-  'manifold',
-];
 
 /** A tensor a file takes or gives. */
 export interface ManifestTensor {

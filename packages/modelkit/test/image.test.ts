@@ -3,6 +3,7 @@ import {
   addGaussianNoise,
   IMAGE_SIDE,
   IMAGE_SIZE,
+  maxAbsDiff,
   psnr,
   type RgbaImage,
   seededRandom,
@@ -285,5 +286,13 @@ describe('addGaussianNoise', () => {
     expect(noisy.every((v) => v >= 0 && v <= 1)).toBe(true);
     const strong = addGaussianNoise(new Float32Array(1000).fill(0.5), 2, seededRandom(2));
     expect(strong.some((v) => v === 0) && strong.some((v) => v === 1)).toBe(true);
+  });
+});
+
+describe('maxAbsDiff', () => {
+  it('gives the largest difference, and Infinity for a NaN or a length mismatch', () => {
+    expect(maxAbsDiff([1, 2, 3], [1, 2.5, 2])).toBe(1);
+    expect(maxAbsDiff(new Float32Array([0, Number.NaN]), [0, 0])).toBe(Number.POSITIVE_INFINITY);
+    expect(maxAbsDiff([0, 1], [0])).toBe(Number.POSITIVE_INFINITY);
   });
 });
