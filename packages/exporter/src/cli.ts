@@ -1,32 +1,18 @@
 #!/usr/bin/env -S node --import tsx
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { IMAGE_SIZE, isModelId, MODEL_IDS, type ModelId } from '@autoencoders/modelkit';
+import { IMAGE_SIZE, MODEL_IDS, type ModelId } from '@autoencoders/modelkit';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UnsupportedLayerError } from './converters/types.ts';
 import { ParityError, UserError } from './errors.ts';
 import { exportModels } from './export.ts';
 import { GENERATOR } from './generator.ts';
 import { defaultImagesFile, readIdxImages } from './inputs.ts';
+import { parseModels } from './options.ts';
 import { formatTable } from './report.ts';
 
 /** Relative paths are the user's: pnpm runs scripts in the package folder but records where they were typed. */
 const userPath = (p: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
-
-function parseModels(value: string): ModelId[] | 'all' {
-  const ids = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (ids.length === 1 && ids[0] === 'all') return 'all';
-  const unknown = ids.filter((id) => !isModelId(id));
-  if (ids.length === 0 || unknown.length > 0) {
-    throw new InvalidArgumentError(
-      `unknown model ${unknown.join(', ') || '(none given)'}; choose from ${MODEL_IDS.join(', ')} or all.`,
-    );
-  }
-  return [...new Set(ids)] as ModelId[];
-}
 
 function parseSamples(value: string): number {
   const n = Number(value);

@@ -10,13 +10,16 @@ export function defaultImagesFile(): string {
   return path.join(defaultDataDir(), 't10k-images-idx3-ubyte');
 }
 
-/** The first `count` images of an IDX image file (raw or gzip), as [count × 784] floats in [0, 1]. */
-export async function readIdxImages(file: string, count: number): Promise<Float32Array> {
+/**
+ * The first `count` images (default: all) of an IDX image file (raw or gzip), as [count × 784]
+ * floats in [0, 1].
+ */
+export async function readIdxImages(file: string, count?: number): Promise<Float32Array> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
   } catch {
-    throw new UserError(`${file}: cannot read the parity images`);
+    throw new UserError(`${file}: cannot read the images`);
   }
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
   let idx: ReturnType<typeof parseIdx>;
@@ -29,8 +32,8 @@ export async function readIdxImages(file: string, count: number): Promise<Float3
   if (rows !== IMAGE_SIDE || cols !== IMAGE_SIDE) {
     throw new UserError(`${file}: images are ${rows}×${cols}, the models take ${IMAGE_SIDE}×${IMAGE_SIDE}`);
   }
-  if (n < count) throw new UserError(`${file}: holds ${n} images, parity needs ${count}`);
-  return Float32Array.from(idx.data.subarray(0, count * IMAGE_SIZE), (v) => v / 255);
+  if (count !== undefined && n < count) throw new UserError(`${file}: holds ${n} images, ${count} needed`);
+  return Float32Array.from(idx.data.subarray(0, (count ?? n) * IMAGE_SIZE), (v) => v / 255);
 }
 
 /** Uniform [0, 1) values: stand-in images for tests. */

@@ -177,7 +177,11 @@ async function main(argv: string[]): Promise<number> {
         limit: opts.limit ?? defaults.limit,
         seed: opts.seed,
         optimizer: opts.optimizer,
-        learningRate: opts.learningRate ?? DEFAULT_LEARNING_RATE[opts.optimizer],
+        // A profile's learning rate is tuned for Adam; another optimizer starts from its own default.
+        learningRate:
+          opts.learningRate ??
+          (opts.optimizer === 'adam' ? defaults.learningRate : undefined) ??
+          DEFAULT_LEARNING_RATE[opts.optimizer],
         l1Reduction: opts.l1Reduction,
         valSamples: defaults.valSamples,
       };

@@ -1,12 +1,19 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CATALOG, IMAGE_SIZE, type ModelId } from '@autoencoders/modelkit';
+import {
+  CATALOG,
+  checkTargets,
+  IMAGE_SIZE,
+  type ModelId,
+  QUALITY_TARGETS,
+  type QualityFigures,
+} from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo } from './backend.ts';
 import type { Dataset } from './data/mnist.ts';
 import { writeFileAtomic } from './io/atomic.ts';
 import { saveLayersModel } from './io/layers-model.ts';
-import { evaluate, type TestMetrics } from './report/evaluate.ts';
+import { evaluate, qualityFigures, type TestMetrics } from './report/evaluate.ts';
 import { writeFigures } from './report/figures.ts';
 import type { RunConfig } from './train/config.ts';
 import type { Progress } from './train/progress.ts';
@@ -29,6 +36,12 @@ export interface Metrics {
   finalTrainLoss: number;
   finalValLoss: number;
   test: TestMetrics;
+  /**
+   * The first epoch whose validation figures met every release target, and the training time up
+   * to its end; null when no epoch did. Only a test-set measure where the validation set is the
+   * whole test set (the full profile).
+   */
+  timeToTarget: { epoch: number; seconds: number; validationImages: number } | null;
   command: string;
   dataset: string;
   trainedAt: string;
@@ -91,6 +104,12 @@ export async function runModel(options: RunOptions): Promise<Metrics> {
     finalTrainLoss: last?.loss ?? Number.NaN,
     finalValLoss: last?.valLoss ?? Number.NaN,
     test,
+    timeToTarget: timeToTarget(
+      config.model,
+      history,
+      await referenceFigures(options.out, config.model),
+      Math.min(config.valSamples, data.test.count),
+    ),
     command: options.command,
     dataset: data.source,
     trainedAt: new Date().toISOString(),
@@ -100,4 +119,39 @@ export async function runModel(options: RunOptions): Promise<Metrics> {
   await writeFileAtomic(path.join(dir, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   tf.dispose(trainableVariables(networks));
   return metrics;
+}
+
+function timeToTarget(
+  model: ModelId,
+  history: EpochRecord[],
+  reference: Partial<Record<ModelId, QualityFigures>>,
+  validationImages: number,
+): Metrics['timeToTarget'] {
+  let seconds = 0;
+  for (const record of history) {
+    seconds += record.seconds;
+    if (record.quality && checkTargets(model, record.quality, reference).every((c) => c.met))
+      return { epoch: record.epoch, seconds, validationImages };
+  }
+  return null;
+}
+
+/** Figures of the models a relative target refers to (sparse's code vs simple's), from this run's output. */
+async function referenceFigures(
+  out: string,
+  model: ModelId,
+): Promise<Partial<Record<ModelId, QualityFigures>>> {
+  const reference: Partial<Record<ModelId, QualityFigures>> = {};
+  for (const target of QUALITY_TARGETS[model]) {
+    if (!target.relativeTo) continue;
+    try {
+      const metrics = JSON.parse(
+        await readFile(path.join(out, target.relativeTo, 'metrics.json'), 'utf8'),
+      ) as Partial<Metrics>;
+      if (metrics.test) reference[target.relativeTo] = qualityFigures(metrics.test);
+    } catch {
+      // Not trained yet in this output folder: the relative target counts as not met.
+    }
+  }
+  return reference;
 }

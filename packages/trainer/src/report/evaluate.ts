@@ -1,4 +1,4 @@
-import { CATALOG, IMAGE_SIZE, psnr } from '@autoencoders/modelkit';
+import { CATALOG, IMAGE_SIZE, psnr, type QualityFigures } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
 import { MODELS } from '../models/index.ts';
 import type { Networks } from '../models/types.ts';
@@ -80,5 +80,17 @@ export function evaluate(networks: Networks, config: RunConfig, images: Float32A
     ...(config.model === 'vae' && {
       vae: { reconstruction: vae.reconstruction / count, kl: vae.kl / count, total: vae.total / count },
     }),
+  };
+}
+
+/** The figures the release targets are written in, from the trainer's test metrics. */
+export function qualityFigures(test: TestMetrics): QualityFigures {
+  return {
+    bce: test.bce,
+    mse: test.mse,
+    ...(test.meanCodeActivation !== undefined && { meanCodeActivation: test.meanCodeActivation }),
+    ...(test.psnrNoisy !== undefined && { psnrNoisy: test.psnrNoisy }),
+    ...(test.psnrDenoised !== undefined && { psnrDenoised: test.psnrDenoised }),
+    ...(test.vae && { vaeTotal: test.vae.total }),
   };
 }

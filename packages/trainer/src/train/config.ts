@@ -25,8 +25,7 @@ export interface RunConfig {
 export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { adam: 1e-3, adadelta: 1.0 };
 
 /**
- * quick: all seven models in minutes on 2 CPU cores, enough to see each one learn;
- * full: the post's epochs and batch sizes on the whole training set.
+ * quick: all seven models in minutes on 2 CPU cores, enough to see each one learn (CI trains it).
  * Quick runs fit by sample count and epochs, never by skipping a model.
  */
 const QUICK: Record<ModelId, { epochs: number; limit: number | null }> = {
@@ -39,12 +38,30 @@ const QUICK: Record<ModelId, { epochs: number; limit: number | null }> = {
   vae: { epochs: 5, limit: null },
 };
 
+/**
+ * full: the released models, on the whole training set with the post's batch sizes, validated on
+ * the whole test set after every epoch. Epochs and learning rate follow the post (Adam, as in its
+ * updated text) except where noted: the README's results table says where they differ.
+ */
+const FULL: Partial<Record<ModelId, { epochs?: number; learningRate?: number }>> = {
+  // The post's 100 epochs would take hours on 2 cores; PSNR passes 20 dB far sooner.
+  denoise: { epochs: 30 },
+  // A larger step gets the LSTMs off their early plateau (the mean digit) in a third of the epochs.
+  seq2seq: { epochs: 30, learningRate: 3e-3 },
+};
+
 export function profileDefaults(
   profile: Profile,
   model: ModelId,
-): Pick<RunConfig, 'epochs' | 'batchSize' | 'limit' | 'valSamples'> {
+): Pick<RunConfig, 'epochs' | 'batchSize' | 'limit' | 'valSamples'> & { learningRate?: number } {
   const post = CATALOG[model].post;
   if (profile === 'full')
-    return { epochs: post.epochs, batchSize: post.batchSize, limit: null, valSamples: 10_000 };
+    return {
+      epochs: post.epochs,
+      batchSize: post.batchSize,
+      limit: null,
+      valSamples: 10_000,
+      ...FULL[model],
+    };
   return { ...QUICK[model], batchSize: post.batchSize, valSamples: 1_000 };
 }

@@ -55,8 +55,17 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): P
             .map(([k, v]) => `${k} ${fmt(v)}`)
             .join(', ')})`
         : '';
+      // The figures a release target is written in, where the loss alone does not show them.
+      const q = record.quality;
+      const quality = [
+        q?.psnrDenoised !== undefined && `PSNR ${q.psnrDenoised.toFixed(2)} dB`,
+        q?.meanCodeActivation !== undefined && `code ${q.meanCodeActivation.toFixed(2)}`,
+      ]
+        .filter(Boolean)
+        .map((s) => ` | ${s}`)
+        .join('');
       stream.write(
-        `${label} loss ${fmt(record.loss)} | val ${fmt(record.valLoss)}${terms} | ${record.seconds.toFixed(1)} s | ${Math.round(record.samplesPerSecond).toLocaleString('en-US')} samples/s\n`,
+        `${label} loss ${fmt(record.loss)} | val ${fmt(record.valLoss)}${terms}${quality} | ${record.seconds.toFixed(1)} s | ${Math.round(record.samplesPerSecond).toLocaleString('en-US')} samples/s\n`,
       );
     },
     message(line) {

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { IMAGE_SIZE } from '@autoencoders/modelkit';
+import { IMAGE_SIZE, type QualityFigures } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { MODELS } from '../models/index.ts';
 import { L1_WEIGHT } from '../models/sparse.ts';
 import type { Batch, Networks } from '../models/types.ts';
+import { evaluate, qualityFigures } from '../report/evaluate.ts';
 import { disposeBatch, makeBatch, ranges, STREAM } from './batches.ts';
 import { loadCheckpoint, type NamedTensor, saveCheckpoint } from './checkpoint.ts';
 import type { RunConfig } from './config.ts';
@@ -20,6 +21,9 @@ export interface EpochRecord {
   /** The loss's named parts (sparse: bce and l1; vae: reconstruction and kl), train and validation. */
   terms?: Record<string, number>;
   valTerms?: Record<string, number>;
+  /** The validation images' figures the release targets are written in (see modelkit's quality.ts). */
+  quality?: QualityFigures;
+  /** Training time of this epoch, evaluation excluded. */
   seconds: number;
   samplesPerSecond: number;
 }
@@ -208,6 +212,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         terms: Object.fromEntries(Object.entries(termSums).map(([n, v]) => [n, v / seen])),
         valTerms: validation.terms,
       }),
+      quality: qualityFigures(evaluate(networks, config, options.validation)),
       seconds,
       samplesPerSecond: seen / seconds,
     };
