@@ -2,8 +2,10 @@
 // code vector, which is repeated 28 times and unrolled by a second LSTM back into the rows.
 
 import * as tf from '@tensorflow/tfjs';
+import { bceFromLogits } from '../train/losses.ts';
+import { type LstmWeights, lstmSequence } from '../train/lstm.ts';
 import { stackedAutoencoder } from './stack.ts';
-import type { ModelDefinition } from './types.ts';
+import type { ModelDefinition, Networks } from './types.ts';
 
 export const LATENT = 64;
 const STEPS = 28;
@@ -13,17 +15,41 @@ const FEATURES = 28;
 const lstm = (returnSequences: boolean) =>
   tf.layers.lstm({ units: LATENT, recurrentActivation: 'sigmoid', returnSequences });
 
-export const seq2seq: ModelDefinition = {
-  id: 'seq2seq',
-  build: () =>
-    stackedAutoencoder({
-      encoder: [tf.layers.reshape({ targetShape: [STEPS, FEATURES] }), lstm(false)],
-      decoder: [
-        tf.layers.repeatVector({ n: STEPS }),
-        lstm(true),
-        tf.layers.timeDistributed({ layer: tf.layers.dense({ units: FEATURES }) }),
-        tf.layers.flatten(),
-      ],
-      codeShape: [LATENT],
-    }),
-};
+function build(): Networks {
+  const encoder = lstm(false);
+  const decoder = lstm(true);
+  const output = tf.layers.dense({ units: FEATURES });
+  const networks = stackedAutoencoder({
+    encoder: [tf.layers.reshape({ targetShape: [STEPS, FEATURES] }), encoder],
+    decoder: [
+      tf.layers.repeatVector({ n: STEPS }),
+      decoder,
+      tf.layers.timeDistributed({ layer: output }),
+      tf.layers.flatten(),
+    ],
+    codeShape: [LATENT],
+  });
+  // Training runs the same function through the fused LSTM op (train/lstm.ts): the layers' own
+  // step-by-step graph costs about five times as many kernels. The layers stay what is saved.
+  networks.loss = ({ input, target }) => {
+    const code = lstmSequence(tf.reshape(input, [-1, STEPS, FEATURES]), weightsOf(encoder), {
+      steps: STEPS,
+      returnSequences: false,
+    });
+    const rows = lstmSequence(code, weightsOf(decoder), { steps: STEPS, returnSequences: true });
+    const [kernel, bias] = output.trainableWeights.map((w) => w.read());
+    const logits = tf.add(
+      tf.matMul(tf.reshape(rows, [-1, LATENT]), kernel as tf.Tensor2D),
+      bias as tf.Tensor,
+    );
+    return { total: bceFromLogits(tf.reshape(logits, [-1, STEPS * FEATURES]), target) };
+  };
+  return networks;
+}
+
+function weightsOf(layer: tf.layers.Layer): LstmWeights {
+  const [kernel, recurrentKernel, bias] = layer.trainableWeights.map((w) => w.read());
+  return { kernel, recurrentKernel, bias } as LstmWeights;
+}
+
+export const seq2seq: ModelDefinition = { id: 'seq2seq', build };
