@@ -103,6 +103,7 @@ async function measure(variant: Variant, model: ModelId): Promise<Measurement> {
     seed: 1,
     optimizer: 'adam',
     learningRate: DEFAULT_LEARNING_RATE.adam,
+    learningRateDrops: [],
     l1Reduction: 'mean',
     valSamples: 0,
   };

@@ -46,6 +46,13 @@ function positiveNumber(value: string) {
   return n;
 }
 
+function epochList(value: string): number[] {
+  const epochs = value.split(',').map((s) => s.trim());
+  if (value.trim() === '' || epochs.some((e) => !/^\d+$/.test(e) || Number(e) < 1))
+    throw new InvalidArgumentError(`--lr-drop must be epoch numbers separated by commas, got '${value}'`);
+  return [...new Set(epochs.map(Number))].sort((a, b) => a - b);
+}
+
 function modelList(value: string): ModelId[] {
   if (value === 'all') return [...MODEL_IDS];
   const ids = value.split(',').map((s) => s.trim());
@@ -69,6 +76,7 @@ interface CliOptions {
   seed: number;
   optimizer: OptimizerName;
   learningRate?: number;
+  lrDrop?: number[];
   l1Reduction: 'sum' | 'mean';
   resume: boolean;
 }
@@ -116,6 +124,11 @@ export function program(): Command {
         .default('adam'),
     )
     .option('--learning-rate <x>', "override the optimizer's learning rate", positiveNumber)
+    .option(
+      '--lr-drop <epochs>',
+      'divide the learning rate by 10 after each of these epochs, e.g. 100 or 50,80 (default: from the profile)',
+      epochList,
+    )
     .addOption(
       new Option(
         '--l1-reduction <how>',
@@ -182,6 +195,7 @@ async function main(argv: string[]): Promise<number> {
           opts.learningRate ??
           (opts.optimizer === 'adam' ? defaults.learningRate : undefined) ??
           DEFAULT_LEARNING_RATE[opts.optimizer],
+        learningRateDrops: opts.lrDrop ?? defaults.learningRateDrops ?? [],
         l1Reduction: opts.l1Reduction,
         valSamples: defaults.valSamples,
       };

@@ -28,6 +28,8 @@ export interface Metrics {
   batchSize: number;
   optimizer: string;
   learningRate: number;
+  /** Epochs after which the learning rate was divided by 10. */
+  learningRateDrops: number[];
   trainSamples: number;
   seed: number;
   /** Training time of the epochs this process ran (a resumed run adds its earlier epochs' time). */
@@ -97,6 +99,7 @@ export async function runModel(options: RunOptions): Promise<Metrics> {
     batchSize: config.batchSize,
     optimizer: config.optimizer,
     learningRate: config.learningRate,
+    learningRateDrops: config.learningRateDrops,
     trainSamples,
     seed: config.seed,
     seconds,

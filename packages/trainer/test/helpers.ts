@@ -26,6 +26,7 @@ export function config(model: ModelId, overrides: Partial<RunConfig> = {}): RunC
     seed: 7,
     optimizer: 'adam',
     learningRate: DEFAULT_LEARNING_RATE.adam,
+    learningRateDrops: [],
     l1Reduction: 'mean',
     valSamples: 64,
     ...overrides,

@@ -44,6 +44,8 @@ describe.each<[ModelId, Partial<RunConfig>]>([
   ['vae', {}],
   ['sparse', { optimizer: 'adadelta', learningRate: 1 }],
   ['denoise', { batchSize: 64 }],
+  // Through a learning-rate drop, with the fused LSTM op.
+  ['seq2seq', { learningRateDrops: [1] }],
 ])('resuming %s', (model, overrides) => {
   it('after a finished epoch gives the same weights as an uninterrupted run', async () => {
     const full = config(model, { epochs: 3, ...overrides });
@@ -57,6 +59,24 @@ describe.each<[ModelId, Partial<RunConfig>]>([
     resumed.weights.forEach((w, i) => {
       expect(w).toEqual(straight.weights[i]);
     });
+  });
+});
+
+describe('a learning-rate drop', () => {
+  it('changes training after its epoch, and may be added on resume only where it changes nothing done', async () => {
+    const base = config('simple', { epochs: 2 });
+    const [constantDir, droppedDir] = [await tempDir(), await tempDir()];
+    dirs.push(constantDir, droppedDir);
+    const constant = await run(base, constantDir);
+    await run({ ...base, epochs: 1 }, droppedDir);
+    // Deciding after epoch 1 to drop the rate after it is allowed; the first epoch matches.
+    const dropped = await run({ ...base, learningRateDrops: [1] }, droppedDir, { resume: true });
+    expect(dropped.history[0]?.loss).toBe(constant.history[0]?.loss);
+    expect(dropped.weights[0]).not.toEqual(constant.weights[0]);
+    // A drop inside the epochs already trained would not reproduce them.
+    await expect(
+      run({ ...base, epochs: 3, learningRateDrops: [1] }, constantDir, { resume: true }),
+    ).rejects.toThrow(/cannot resume, learning-rate drops were \[\], now \[1\]/);
   });
 });
 

@@ -10,7 +10,7 @@ import type { Batch, Networks } from '../models/types.ts';
 import { evaluate, qualityFigures } from '../report/evaluate.ts';
 import { disposeBatch, makeBatch, ranges, STREAM } from './batches.ts';
 import { loadCheckpoint, type NamedTensor, saveCheckpoint } from './checkpoint.ts';
-import type { RunConfig } from './config.ts';
+import { learningRateAt, type RunConfig } from './config.ts';
 import type { Progress } from './progress.ts';
 import { deriveSeed, permutation, withSeededMathRandom } from './random.ts';
 
@@ -137,9 +137,19 @@ export function datasetLoss(
   return terms ? { loss, terms } : { loss };
 }
 
-function sameRun(a: RunConfig, b: RunConfig): string | undefined {
-  for (const key of Object.keys(a) as (keyof RunConfig)[]) {
-    if (key !== 'epochs' && a[key] !== b[key]) return `${key} was ${String(a[key])}, now ${String(b[key])}`;
+/**
+ * Why a checkpoint's run differs from this one, if it does. More epochs are allowed (training on),
+ * and so are learning-rate drops after the checkpoint's last epoch, which change nothing it did.
+ */
+function sameRun(saved: RunConfig, now: RunConfig, epochsDone: number): string | undefined {
+  for (const key of Object.keys(now) as (keyof RunConfig)[]) {
+    if (key === 'epochs') continue;
+    const [was, is] = [saved[key], now[key]];
+    if (key === 'learningRateDrops') {
+      const before = (drops: number[] | undefined) => (drops ?? []).filter((e) => e < epochsDone).join(',');
+      if (before(was as number[] | undefined) !== before(is as number[]))
+        return `learning-rate drops were [${String(was ?? '')}], now [${String(is)}]`;
+    } else if (was !== is) return `${key} was ${String(was)}, now ${String(is)}`;
   }
   return undefined;
 }
@@ -154,7 +164,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   if (options.resume && existsSync(checkpointFile)) {
     const checkpoint = await loadCheckpoint<RunConfig, EpochRecord>(checkpointFile);
-    const mismatch = sameRun(checkpoint.header.run, config);
+    const mismatch = sameRun(checkpoint.header.run, config, checkpoint.header.history.length);
     if (mismatch) {
       throw new UserError(
         `${checkpointFile}: cannot resume, ${mismatch}; pass the same options or drop --resume`,
@@ -176,6 +186,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const resumedFrom = history.length;
   const noisy = MODELS[config.model].noisyInput === true;
   for (let epoch = history.length + 1; epoch <= config.epochs; epoch++) {
+    setLearningRate(optimizer, learningRateAt(config, epoch));
     const order = permutation(count, deriveSeed(config.seed, STREAM.shuffle, epoch));
     const steps = Math.ceil(count / config.batchSize);
     progress.startEpoch(config.model, epoch, config.epochs, count);
@@ -231,6 +242,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   optimizer.dispose();
   return { networks, history, resumedFrom };
+}
+
+/** tfjs's Adam and Adadelta read their public `learningRate` field on every step. */
+function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
+  (optimizer as unknown as { learningRate: number }).learningRate = rate;
 }
 
 // tfjs keeps Adam's running powers of β1 and β2 in protected fields and, on setWeights, recomputes
