@@ -12,6 +12,8 @@ export interface ModelArtifacts {
   /** `metrics.json`, or `{}` when the run wrote none. */
   metrics: Record<string, unknown>;
   provenance: ManifestProvenance;
+  /** The trainer's pictures (`figures/*.png`): reconstructions, codes, loss curve, latent space. */
+  figures: { name: string; data: Uint8Array }[];
 }
 
 const isFile = (file: string) =>
@@ -89,5 +91,12 @@ export async function loadArtifacts(inDir: string, id: ModelId): Promise<ModelAr
     networks: { autoencoder, ...(encoder && { encoder }), ...(decoder && { decoder }) },
     metrics,
     provenance: provenance(metrics, savedAt),
+    figures: await readFigures(path.join(dir, 'figures')),
   };
+}
+
+async function readFigures(dir: string): Promise<ModelArtifacts['figures']> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const pngs = names.filter((n) => n.endsWith('.png')).sort();
+  return Promise.all(pngs.map(async (name) => ({ name, data: await readFile(path.join(dir, name)) })));
 }

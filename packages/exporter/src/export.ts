@@ -4,7 +4,7 @@ import { useCpuBackend } from './backend.ts';
 import { UserError } from './errors.ts';
 import { exportNetworks } from './export-networks.ts';
 import { GENERATOR } from './generator.ts';
-import { type Release, writeModelsFolder } from './output.ts';
+import { figurePath, type Release, writeModelsFolder } from './output.ts';
 
 export interface ExportOptions {
   /** The trainer's artifacts folder: `<inDir>/<id>/{autoencoder,encoder,decoder}/model.json`. */
@@ -65,11 +65,13 @@ export async function exportModels(options: ExportOptions): Promise<ExportResult
       });
       releases.push({
         files,
+        figures: artifacts.figures,
         model: {
           id,
           title: CATALOG[id].title,
           operations: [...CATALOG[id].operations],
-          metrics: artifacts.metrics,
+          // The figures travel with the model, under figures/<id>/ of the models folder.
+          metrics: { ...artifacts.metrics, figures: artifacts.figures.map((f) => figurePath(id, f.name)) },
           provenance: artifacts.provenance,
           files: files.map((f) => f.entry),
         },

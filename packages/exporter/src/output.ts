@@ -18,7 +18,12 @@ export const MANIFEST_FILE = 'manifest.json';
 export interface Release {
   model: ManifestModel;
   files: ExportedFile[];
+  /** PNG pictures of the model, written to `figures/<id>/`. */
+  figures?: { name: string; data: Uint8Array }[];
 }
+
+/** Where a model's figure goes, relative to the models folder. */
+export const figurePath = (id: ModelId, name: string): string => `figures/${id}/${name}`;
 
 async function previousManifest(outDir: string): Promise<Manifest | null> {
   const file = path.join(outDir, MANIFEST_FILE);
@@ -83,9 +88,15 @@ export async function writeModelsFolder(
     for (const id of replaced) {
       for (const file of previous?.models[id]?.files ?? [])
         await rm(path.join(tmp, file.path), { force: true });
+      await rm(path.join(tmp, path.dirname(figurePath(id, 'x'))), { recursive: true, force: true });
     }
     for (const release of releases) {
       for (const file of release.files) await writeFile(path.join(tmp, file.entry.path), file.data);
+      for (const figure of release.figures ?? []) {
+        const file = path.join(tmp, figurePath(release.model.id, figure.name));
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, figure.data);
+      }
     }
     await writeFile(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     await rename(outDir, old).then(

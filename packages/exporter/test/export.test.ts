@@ -1,6 +1,6 @@
 // The output folder: merged by --model subsets, and left exactly as it was by a failed export.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { IMAGE_SIZE, parseManifest } from '@autoencoders/modelkit';
@@ -95,6 +95,24 @@ describe('the output folder', () => {
       'simple.onnx',
     ]);
     expect((await manifest()).models.simple?.files.map((f) => f.role)).toEqual(['autoencoder']);
+  });
+
+  it("carries each model's figures to figures/<id>/ and replaces them on re-export", async () => {
+    const figures = path.join(artifacts, 'simple', 'figures');
+    await mkdir(figures, { recursive: true });
+    await writeFile(path.join(figures, 'loss.png'), 'first');
+    await writeFile(path.join(figures, 'codes.png'), 'codes');
+    await exportModels({ inDir: artifacts, outDir: out, models: ['simple'], images });
+    expect(await readdir(path.join(out, 'figures', 'simple'))).toEqual(['codes.png', 'loss.png']);
+    expect((await manifest()).models.simple?.metrics.figures).toEqual([
+      'figures/simple/codes.png',
+      'figures/simple/loss.png',
+    ]);
+    await rm(path.join(figures, 'codes.png'));
+    await writeFile(path.join(figures, 'loss.png'), 'second');
+    await exportModels({ inDir: artifacts, outDir: out, models: ['simple'], images });
+    expect(await readdir(path.join(out, 'figures', 'simple'))).toEqual(['loss.png']);
+    expect(await readFile(path.join(out, 'figures', 'simple', 'loss.png'), 'utf8')).toBe('second');
   });
 
   it('is left intact when a file fails the parity check', async () => {
