@@ -75,10 +75,30 @@ async function main(argv: string[]): Promise<void> {
     ...(options.model !== 'all' && { models: options.model }),
   });
 
+  const duration = (s: number | null) =>
+    s === null ? '–' : s < 120 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`;
   const rows = results.flatMap((r) =>
-    r.targets.map((t, i) => `| ${i === 0 ? r.model : ''} | ${t.description} | ${t.met ? 'met' : 'MISSED'} |`),
+    r.targets.map((t, i) => {
+      const training =
+        i > 0
+          ? ['', '', '']
+          : [
+              String(r.training.epochs ?? '–'),
+              r.training.timeToTarget
+                ? `${duration(r.training.timeToTarget.seconds)} (epoch ${r.training.timeToTarget.epoch})`
+                : '–',
+              duration(r.training.seconds),
+            ];
+      return `| ${[i === 0 ? r.model : '', t.description, t.met ? 'met' : 'MISSED', ...training].join(' | ')} |`;
+    }),
   );
-  process.stdout.write(['| model | figure vs target | |', '| --- | --- | --- |', ...rows].join('\n'));
+  process.stdout.write(
+    [
+      '| model | figure vs target | | epochs | time to target | training time |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows,
+    ].join('\n'),
+  );
   process.stdout.write(
     `\n\n${results.length} models on ${count.toLocaleString('en-US')} images of ${path.basename(imagesFile)} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
   );

@@ -29,6 +29,13 @@ export interface ModelEvaluation {
   model: ModelId;
   figures: QualityFigures;
   targets: TargetCheck[];
+  /** How the weights were trained, from the manifest's copy of the trainer's metrics.json. */
+  training: {
+    epochs: number | null;
+    seconds: number | null;
+    timeToTarget: { epoch: number; seconds: number } | null;
+    backend: string | null;
+  };
 }
 
 export interface EvaluateOptions {
@@ -93,7 +100,23 @@ export async function evaluateModels(options: EvaluateOptions): Promise<ModelEva
   const reference = Object.fromEntries(figures);
   return models.map((id) => {
     const f = figures.get(id) as QualityFigures;
-    return { model: id, figures: f, targets: checkTargets(id, f, reference) };
+    const metrics = manifest.models[id]?.metrics ?? {};
+    const num = (v: unknown) => (typeof v === 'number' ? v : null);
+    const reached = metrics.timeToTarget as { epoch?: unknown; seconds?: unknown } | null | undefined;
+    return {
+      model: id,
+      figures: f,
+      targets: checkTargets(id, f, reference),
+      training: {
+        epochs: num(metrics.epochs),
+        seconds: num(metrics.seconds),
+        timeToTarget:
+          num(reached?.epoch) !== null && num(reached?.seconds) !== null
+            ? { epoch: reached?.epoch as number, seconds: reached?.seconds as number }
+            : null,
+        backend: typeof metrics.backend === 'string' ? metrics.backend : null,
+      },
+    };
   });
 }
 
