@@ -124,7 +124,8 @@ export async function runModel(options: RunOptions): Promise<Metrics> {
   return metrics;
 }
 
-function timeToTarget(
+/** The first epoch whose validation figures meet every target, with the training seconds up to it. */
+export function timeToTarget(
   model: ModelId,
   history: EpochRecord[],
   reference: Partial<Record<ModelId, QualityFigures>>,

@@ -40,6 +40,7 @@ describe('autoencoders-train', () => {
       '--seed',
       '--resume',
       '--optimizer',
+      '--lr-drop',
     ]) {
       expect(stdout).toContain(option);
     }
@@ -56,6 +57,8 @@ describe('autoencoders-train', () => {
     [['--profile', 'slow'], 'Allowed choices are quick, full.'],
     [['--seed', '-1'], "--seed must be a non-negative integer, got '-1'"],
     [['--frobnicate'], "unknown option '--frobnicate'"],
+    [['--lr-drop', '50,x'], "--lr-drop must be epoch numbers separated by commas, got '50,x'"],
+    [['--lr-drop', '0'], "--lr-drop must be epoch numbers separated by commas, got '0'"],
   ])('rejects %j with one clear line and exit code 2', (args, message) => {
     const { code, stderr } = cli(...args);
     expect(code).toBe(2);
@@ -124,6 +127,13 @@ describe('autoencoders-train', () => {
     expect(metrics.test.bce).toBeGreaterThan(0);
     expect(metrics.test.bce).toBeLessThan(0.5);
     expect(metrics.test.meanCodeActivation).toBeGreaterThan(0);
+    // Two epochs on 512 images are far from simple's release target.
+    expect(metrics.timeToTarget).toBeNull();
+    expect(metrics.learningRateDrops).toEqual([]);
+    const epoch = JSON.parse(
+      readFileSync(path.join(model, 'history.jsonl'), 'utf8').split('\n')[0] as string,
+    );
+    expect(epoch.quality.bce).toBeGreaterThan(0.1);
     expect(readFileSync(path.join(model, 'history.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(existsSync(path.join(out, 'summary.md'))).toBe(true);
 
