@@ -52,7 +52,7 @@ const FULL: Partial<
   // at once what many more epochs at the same rate would (deep: 0.0859 → 0.0850 in one epoch).
   deep: { epochs: 120, learningRateDrops: [100] },
   conv: { epochs: 70, learningRateDrops: [40, 60] },
-  vae: { epochs: 100, learningRateDrops: [75] },
+  vae: { epochs: 60, learningRateDrops: [50] },
   // The post's 100 epochs would take hours on 2 cores; PSNR passes 20 dB far sooner.
   denoise: { epochs: 20, learningRateDrops: [15] },
   // A larger step gets the LSTMs off their early plateau (the mean digit) in a third of the epochs.
