@@ -51,7 +51,7 @@ const FULL: Partial<
   // Past the post's epochs, with the learning rate divided by 10 for the last ones: each drop buys
   // at once what many more epochs at the same rate would (deep: 0.0859 → 0.0850 in one epoch).
   deep: { epochs: 120, learningRateDrops: [100] },
-  conv: { epochs: 70, learningRateDrops: [40, 60] },
+  conv: { epochs: 55, learningRateDrops: [40] },
   vae: { epochs: 60, learningRateDrops: [50] },
   // The post's 100 epochs would take hours on 2 cores; PSNR passes 20 dB far sooner.
   denoise: { epochs: 20, learningRateDrops: [15] },
