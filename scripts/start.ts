@@ -79,7 +79,7 @@ try {
   if (!args['serve-only']) {
     // A missed target is worth seeing, not a reason to refuse to serve: the table says which.
     await run(['evaluate', '--models', 'models'], 'evaluation').catch((error: Error) =>
-      console.warn(`warning: ${error.message}; serving the models anyway`),
+      console.warn(`warning: ${error.message}: a model misses its target (table above); serving them anyway`),
     );
   }
   const api = `http://127.0.0.1:${args['api-port']}`;
