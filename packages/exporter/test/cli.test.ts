@@ -1,33 +1,15 @@
 // The command line as people meet it: help, one-line errors with exit code 2, and a real run.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseManifest } from '@autoencoders/modelkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useCpuBackend } from '../src/backend.ts';
-import { MODELS, saveLayersModel } from './helpers.ts';
+import { MODELS, runCommand, saveLayersModel } from './helpers.ts';
 
-const PACKAGE = path.resolve(import.meta.dirname, '..');
 let dir: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as `pnpm export` does: tsx in the package folder, the user's folder in INIT_CWD. */
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', ...args],
-      { cwd: PACKAGE, env: { ...process.env, INIT_CWD: dir } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (...args: string[]) => runCommand('src/cli.ts', dir, ...args);
 
 beforeAll(async () => {
   await useCpuBackend();

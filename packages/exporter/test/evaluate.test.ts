@@ -1,6 +1,5 @@
 // The released models in the repository's models/ folder, checked the way a user would check them
 // (`pnpm evaluate --models models/`), and the evaluation command's own behaviour.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,7 +10,7 @@ import { useCpuBackend } from '../src/backend.ts';
 import { evaluateModels, type ModelEvaluation } from '../src/evaluate.ts';
 import { exportModels } from '../src/export.ts';
 import { defaultImagesFile, readIdxImages } from '../src/inputs.ts';
-import { MODELS, saveLayersModel } from './helpers.ts';
+import { MODELS, runCommand, saveLayersModel } from './helpers.ts';
 
 /**
  * Targets the released models do not reach yet, with the figure they do reach (README: Released
@@ -22,20 +21,10 @@ const KNOWN_MISSES: Partial<Record<ModelId, { metric: QualityMetric; value: numb
   vae: { metric: 'vaeTotal', value: 149.28, tolerance: 0.3 },
 };
 
-const PACKAGE = path.resolve(import.meta.dirname, '..');
-const RELEASED = path.resolve(PACKAGE, '..', '..', 'models');
+const RELEASED = path.resolve(import.meta.dirname, '..', '..', '..', 'models');
 let dir: string;
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/evaluate-cli.ts', ...args],
-      { cwd: PACKAGE, env: { ...process.env, INIT_CWD: dir } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (...args: string[]) => runCommand('src/evaluate-cli.ts', dir, ...args);
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'exporter-evaluate-'));

@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as ortWeb from 'onnxruntime-web';
 import { convertLayersModel } from '../src/convert.ts';
@@ -80,4 +82,25 @@ export async function runOnnxWeb(
   } finally {
     await session.release();
   }
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs one of the package's commands as `pnpm export` / `pnpm evaluate` do: tsx in the package
+ * folder, the user's folder (`userDir`) in INIT_CWD.
+ */
+export function runCommand(script: string, userDir: string, ...args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script, ...args],
+      { cwd: path.resolve(import.meta.dirname, '..'), env: { ...process.env, INIT_CWD: userDir } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
 }
