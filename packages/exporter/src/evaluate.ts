@@ -17,6 +17,7 @@ import {
   ModelRunner,
   parseManifest,
   psnr,
+  QUALITY_TARGETS,
   type QualityFigures,
   seededRandom,
   type TargetCheck,
@@ -92,10 +93,12 @@ export async function evaluateModels(options: EvaluateOptions): Promise<ModelEva
 
   const figures = new Map<ModelId, QualityFigures>();
   for (const id of models) figures.set(id, await measure(runner, id, options.images, options.seed ?? 1));
-  // Relative targets (sparse's code vs simple's) compare with the manifest's own simple model.
-  for (const target of ['simple'] as const) {
-    if (!figures.has(target) && manifest.models[target] && models.includes('sparse'))
-      figures.set(target, await measure(runner, target, options.images, options.seed ?? 1));
+  // Relative targets (sparse's code vs simple's) compare with the other model of the same manifest,
+  // measured too when it was not asked for.
+  const referenced = models.flatMap((id) => QUALITY_TARGETS[id].flatMap((t) => t.relativeTo ?? []));
+  for (const id of referenced) {
+    if (!figures.has(id) && manifest.models[id])
+      figures.set(id, await measure(runner, id, options.images, options.seed ?? 1));
   }
   const reference = Object.fromEntries(figures);
   return models.map((id) => {
