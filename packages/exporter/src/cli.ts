@@ -1,6 +1,5 @@
 #!/usr/bin/env -S node --import tsx
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { IMAGE_SIZE, MODEL_IDS, type ModelId } from '@autoencoders/modelkit';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UnsupportedLayerError } from './converters/types.ts';
@@ -8,11 +7,8 @@ import { ParityError, UserError } from './errors.ts';
 import { exportModels } from './export.ts';
 import { GENERATOR } from './generator.ts';
 import { defaultImagesFile, readIdxImages } from './inputs.ts';
-import { parseModels } from './options.ts';
+import { parseModels, userPath } from './options.ts';
 import { formatTable } from './report.ts';
-
-/** Relative paths are the user's: pnpm runs scripts in the package folder but records where they were typed. */
-const userPath = (p: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
 function parseSamples(value: string): number {
   const n = Number(value);

@@ -2,15 +2,14 @@
 // `pnpm evaluate --models models/`: the released ONNX files against their targets on MNIST's test set.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { IMAGE_SIZE } from '@autoencoders/modelkit';
 import { writeFileAtomic } from '@autoencoders/trainer';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UserError } from './errors.ts';
 import { evaluateModels } from './evaluate.ts';
 import { GENERATOR } from './generator.ts';
 import { defaultImagesFile, readIdxImages } from './inputs.ts';
-import { parseModels } from './options.ts';
-
-const userPath = (p: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);
+import { parseModels, userPath } from './options.ts';
 
 function positiveInt(name: string) {
   return (value: string) => {
@@ -66,7 +65,7 @@ async function main(argv: string[]): Promise<void> {
     throw new UserError(`${dir}: no such models folder`);
   const imagesFile = options.images ? userPath(options.images) : defaultImagesFile();
   const images = await readIdxImages(imagesFile, options.limit);
-  const count = images.length / 784;
+  const count = images.length / IMAGE_SIZE;
   const started = Date.now();
   const results = await evaluateModels({
     dir,

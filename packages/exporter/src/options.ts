@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { isModelId, MODEL_IDS, type ModelId } from '@autoencoders/modelkit';
 import { InvalidArgumentError } from 'commander';
 
@@ -16,3 +17,6 @@ export function parseModels(value: string): ModelId[] | 'all' {
   }
   return [...new Set(ids)] as ModelId[];
 }
+
+/** Relative paths are the user's: pnpm runs scripts in the package folder but records where they were typed. */
+export const userPath = (p: string): string => path.resolve(process.env.INIT_CWD ?? process.cwd(), p);

@@ -80,6 +80,6 @@ export function profileDefaults(
 
 /** The learning rate of an epoch (1-based) under the run's step schedule. */
 export function learningRateAt(config: RunConfig, epoch: number): number {
-  const drops = (config.learningRateDrops ?? []).filter((after) => epoch > after).length;
+  const drops = config.learningRateDrops.filter((after) => epoch > after).length;
   return config.learningRate * 0.1 ** drops;
 }
