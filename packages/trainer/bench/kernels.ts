@@ -28,6 +28,7 @@ import {
 } from '../src/kernels/conv2d-backprop-filter.ts';
 import { chooseInputGradStrategy, inputGradInfo } from '../src/kernels/conv2d-backprop-input.ts';
 import { registerFastKernels, unregisterFastKernels } from '../src/kernels/index.ts';
+import { simdKernels } from '../src/kernels/simd.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -83,11 +84,14 @@ function timeFresh(
   call: (fresh: tf.NamedTensorInfoMap) => void,
   runs: number,
 ): number {
-  const identity = kernelOf('Identity', 'wasm');
+  // A real copy: Identity shares storage once the fast kernels are registered.
   const copy = (): tf.NamedTensorInfoMap => {
     const out: tf.NamedTensorInfoMap = {};
     for (const [name, t] of Object.entries(inputs)) {
-      if (t !== undefined) out[name] = identity({ inputs: { x: t }, backend: wasm }) as tf.TensorInfo;
+      if (t === undefined) continue;
+      const c = wasm.makeOutput(t.shape, t.dtype);
+      wasm.typedArrayFromHeap(c).set(wasm.typedArrayFromHeap(t));
+      out[name] = c;
     }
     return out;
   };
@@ -152,7 +156,12 @@ function benchKernels(shipped: Map<string, tf.KernelFunc>): void {
     const shape = `${c.model} ${c.h}x${c.h} ${c.ci}->${c.co} ${c.pad}`;
 
     const fAttrs = { ...base, filterShape: fShape };
-    const strategy = chooseFilterGradStrategy(x, dy, filterGradInfo(x, dy, fAttrs));
+    const strategy = chooseFilterGradStrategy(
+      x,
+      dy,
+      filterGradInfo(x, dy, fAttrs),
+      simdKernels(wasm) !== undefined,
+    );
     const tFast = timeFresh({ x, dy }, (i) => once(fast('Conv2DBackpropFilter'), wasm, i, fAttrs), RUNS);
     // The cpu kernel is linear in the batch and takes seconds at 128: time batch 16 and scale.
     const cpuBatch = 16;

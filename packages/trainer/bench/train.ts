@@ -5,7 +5,8 @@
  *   shipped  the wasm backend as @tensorflow/tfjs-backend-wasm ships it (conv models cannot train on it)
  *   cpu      the plain-JavaScript backend, where a step takes under 10 s
  * Each (variant, model) runs in its own process, so kernels registered by one never leak into another.
- * Prints a table and writes it as JSON (bench-results/train-<threads>t.json by default).
+ * Prints a table and writes it as JSON (bench-results/train-<threads>t.json by default). --profile adds
+ * each step's top kernels (tf.profile, median over 5 profiled steps) below the table and to the JSON.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -46,6 +47,8 @@ interface Measurement {
   msPerStep?: number;
   samplesPerSecond?: number;
   skipped?: string;
+  /** Top kernels of one step by time, with --profile. */
+  profile?: { kernel: string; ms: number; calls: number }[];
 }
 
 const { values: args } = parseArgs({
@@ -57,6 +60,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     out: { type: 'string' },
     child: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -138,7 +142,40 @@ async function measure(variant: Variant, model: ModelId): Promise<Measurement> {
     perStep.push((performance.now() - start) / steps);
   }
   const median = perStep.sort((a, b) => a - b)[Math.floor(perStep.length / 2)] as number;
-  return { ...result, steps, runs, msPerStep: median, samplesPerSecond: (batchSize * 1000) / median };
+  const measured = {
+    ...result,
+    steps,
+    runs,
+    msPerStep: median,
+    samplesPerSecond: (batchSize * 1000) / median,
+  };
+  return args.profile ? { ...measured, profile: await profileStep(step) } : measured;
+}
+
+/** Per kernel, the median over 5 profiled steps of its summed time and its call count, top 12. */
+async function profileStep(step: () => void): Promise<Measurement['profile']> {
+  const perRun: Map<string, { ms: number; calls: number }>[] = [];
+  for (let r = 0; r < 5; r++) {
+    const info = await tf.profile(step);
+    const byKernel = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      e.calls += 1;
+      byKernel.set(k.name, e);
+    }
+    perRun.push(byKernel);
+  }
+  const mid = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1] ?? 0;
+  const names = new Set(perRun.flatMap((m) => [...m.keys()]));
+  return [...names]
+    .map((kernel) => ({
+      kernel,
+      ms: Math.round(mid(perRun.map((m) => m.get(kernel)?.ms ?? 0)) * 10) / 10,
+      calls: perRun[0]?.get(kernel)?.calls ?? 0,
+    }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 12);
 }
 
 if (args.child) {
@@ -168,6 +205,7 @@ for (const model of models as ModelId[]) {
         String(variant === 'cpu' ? Math.min(steps, 3) : steps),
         '--runs',
         String(runs),
+        ...(args.profile ? ['--profile'] : []),
       ],
       { encoding: 'utf8', maxBuffer: 1 << 24 },
     );
@@ -208,6 +246,11 @@ const table = [
 ].join('\n');
 const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, Node ${process.version}, ${threads} thread(s) requested`;
 console.log(`\n${machine}\n\n${table}\n`);
+for (const m of results) {
+  if (!m.profile) continue;
+  const top = m.profile.map((k) => `${k.kernel} ${k.ms} ms (${k.calls})`).join(', ');
+  console.log(`${m.model} on ${m.variant}, top kernels of one step: ${top}\n`);
+}
 const out = path.resolve(
   process.env.INIT_CWD || process.cwd(),
   args.out ?? `bench-results/train-${threads}t.json`,

@@ -11,6 +11,7 @@ import {
   type TensorInfo,
   withOutputOf,
 } from './shared.ts';
+import { heapPtr, simdKernels, splitBatch } from './simd.ts';
 
 /**
  * How the filter gradient dW[i,j,ci,co] = Σ_{n,ho,wo} x[n, ho·s+i-pt, wo·s+j-pl, ci] · dy[n,ho,wo,co]
@@ -23,9 +24,11 @@ import {
  *   BatchMatMul; packs dy through the cheaper fully-connected path. For small Ci (first layer).
  * - 'gemm-dy': dy shifted into [kh·kw·Co, N·H·W] times x as [N·H·W, Ci]; packs x. For small Co (last
  *   layer).
+ * - 'simd': this package's own wasm SIMD kernel (assembly/kernels.ts) reading the taps of x and dy in
+ *   place, nothing packed or copied. Needs a channel count that is a multiple of 4 on one side.
  * - 'reference': direct loops over the data; handles NCHW and non-float32 input.
  */
-export type FilterGradStrategy = 'conv' | 'gemm-x' | 'gemm-dy' | 'reference';
+export type FilterGradStrategy = 'simd' | 'conv' | 'gemm-x' | 'gemm-dy' | 'reference';
 
 export function filterGradInfo(
   x: TensorInfo,
@@ -58,12 +61,14 @@ export function chooseFilterGradStrategy(
   x: TensorInfo,
   dy: TensorInfo,
   info: Conv2DInfo,
+  simd = false,
 ): FilterGradStrategy {
   if (info.dataFormat !== 'channelsLast' || x.dtype !== 'float32' || dy.dtype !== 'float32') {
     return 'reference';
   }
   const ci = info.inChannels;
   const co = info.outChannels;
+  if (simd && (ci % 4 === 0 || co % 4 === 0)) return 'simd';
   const [padBottom, padRight] = convTailPadding(info);
   const convOk = padBottom >= 0 && padRight >= 0 && info.padInfo.top >= 0 && info.padInfo.left >= 0;
   // Measured at batch 128, 3×3, fresh tensors per call: with one channel on a side the GEMMs take
@@ -189,7 +194,8 @@ function backwardTaps(k: number, inLen: number, outLen: number, stride: number, 
  * packed copy is freed at once instead of living as long as b.
  */
 function matMulFreshB(backend: BackendWasm, a: TensorInfo, b: TensorInfo, bShape: number[]): TensorInfo {
-  const copy = runWasm(backend, 'Identity', { x: b });
+  const copy = backend.makeOutput(b.shape, 'float32');
+  heapF32(backend, copy).set(heapF32(backend, b));
   const g = runWasm(
     backend,
     'BatchMatMul',
@@ -247,17 +253,63 @@ function viaGemmDy(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: Co
   );
   const g = matMulFreshB(backend, shifted, x, [1, p, ci]);
   release(backend, shifted);
-  // g is [kh, kw, Co, Ci]; swapping the last two axes is cheap at filter size.
-  const out = backend.makeOutput([kh, kw, ci, co], 'float32');
+  // g is [kh, kw, Co, Ci].
+  const out = swapLastAxes(backend, { ...g, shape: [kh, kw, co, ci] }, kh * kw, co, ci);
+  release(backend, g);
+  return out;
+}
+
+/** Multiply-adds below which a second thread costs more (waking it) than it saves. */
+export const SIMD_SPLIT_MIN = 2_000_000;
+
+function viaSimd(backend: BackendWasm, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
+  const kernels = simdKernels(backend);
+  if (kernels === undefined) throw new Error("Conv2DBackpropFilter: the 'simd' strategy is unavailable here");
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: ho, outWidth: wo } = info;
+  const { filterHeight: kh, filterWidth: kw, outChannels: co, strideHeight: sh, strideWidth: sw } = info;
+  // The side with more channels is vectorised; it must hold whole vectors of 4.
+  const sIsX = co % 4 === 0 && (co >= ci || ci % 4 !== 0);
+  const shape = [kh, kw, sIsX ? ci : co, sIsX ? co : ci];
+  const macs = n * ho * wo * kh * kw * ci * co;
+  // Each thread takes a share of the batch and sums into its own buffer.
+  const parts = splitBatch(n, macs >= SIMD_SPLIT_MIN ? kernels.threads : 1);
+  const sums = parts.map(() => backend.makeOutput(shape, 'float32'));
+  for (const g of sums) heapF32(backend, g).fill(0);
+  const [xPtr, dyPtr] = [heapPtr(backend, x), heapPtr(backend, dy)];
+  const { top: pt, left: pl } = info.padInfo;
+  kernels.run(
+    'filterGrad',
+    parts.map(([n0, n1], p) => {
+      const outPtr = heapPtr(backend, sums[p] as TensorInfo);
+      return [xPtr, dyPtr, outPtr, sIsX ? 1 : 0, n0, n1, h, w, ci, ho, wo, co, kh, kw, sh, sw, pt, pl];
+    }),
+  );
+  const [g, ...rest] = sums as [TensorInfo, ...TensorInfo[]];
+  if (rest.length > 0) {
+    const total = heapF32(backend, g);
+    for (const r of rest) {
+      const part = heapF32(backend, r);
+      for (let i = 0; i < total.length; i++) total[i] = (total[i] as number) + (part[i] as number);
+    }
+    release(backend, ...rest);
+  }
+  if (sIsX) return g;
+  const out = swapLastAxes(backend, g, kh * kw, co, ci);
+  release(backend, g);
+  return out;
+}
+
+/** [taps, a, b] → [taps, b, a], cheap at filter size. */
+function swapLastAxes(backend: BackendWasm, g: TensorInfo, taps: number, a: number, b: number): TensorInfo {
+  const out = backend.makeOutput([...g.shape.slice(0, -2), b, a], 'float32');
   const gv = heapF32(backend, g);
   const ov = heapF32(backend, out);
-  for (let t = 0; t < kh * kw; t++) {
-    const base = t * ci * co;
-    for (let c = 0; c < co; c++) {
-      for (let k = 0; k < ci; k++) ov[base + k * co + c] = gv[base + c * ci + k] as number;
+  for (let t = 0; t < taps; t++) {
+    const base = t * a * b;
+    for (let i = 0; i < a; i++) {
+      for (let k = 0; k < b; k++) ov[base + k * a + i] = gv[base + i * b + k] as number;
     }
   }
-  release(backend, g);
   return out;
 }
 
@@ -308,6 +360,8 @@ export function conv2DBackpropFilterWith(
   info: Conv2DInfo,
 ): TensorInfo {
   switch (strategy) {
+    case 'simd':
+      return viaSimd(backend, x, dy, info);
     case 'conv':
       return viaConv(backend, x, dy, info);
     case 'gemm-x':
@@ -324,7 +378,8 @@ export function conv2DBackpropFilter(args: KernelArgs<tf.Conv2DBackpropFilterAtt
   const x = input(inputs, 'x', tf.Conv2DBackpropFilter);
   const dy = input(inputs, 'dy', tf.Conv2DBackpropFilter);
   const info = filterGradInfo(x, dy, attrs);
-  return conv2DBackpropFilterWith(chooseFilterGradStrategy(x, dy, info), backend, x, dy, info);
+  const simd = simdKernels(backend) !== undefined;
+  return conv2DBackpropFilterWith(chooseFilterGradStrategy(x, dy, info, simd), backend, x, dy, info);
 }
 
 export const conv2DBackpropFilterConfig: tf.KernelConfig = {

@@ -3,6 +3,7 @@ import { concatOverride, packOverride } from './concat.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { conv2DSingleOutputOverride, fusedConv2DSingleOutputOverride } from './conv2d-single-output.ts';
+import { identityOverride } from './identity.ts';
 import { registerMatMulKernel, unregisterMatMulKernel } from './mat-mul.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
 import type { Override } from './override.ts';
@@ -22,9 +23,10 @@ const CONFIGS: readonly tf.KernelConfig[] = [
 /**
  * Kernels that wrap the backend's own, handling the cases they are fast for and passing the rest on:
  * Sum over leading axes, Slice/Unpack/SplitV without a copy of the whole input, Concat/Pack, Tile,
- * ResizeNearestNeighbor and convolutions with one output channel.
+ * ResizeNearestNeighbor, convolutions with one output channel and Identity without a copy.
  */
 const OVERRIDES: readonly Override[] = [
+  identityOverride,
   sumOverride,
   sliceOverride,
   unpackOverride,

@@ -1,10 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, heapValues, input, type KernelArgs, type TensorInfo } from './shared.ts';
+import { heapPtr, simdKernels, splitBatch } from './simd.ts';
+
+/** Input elements below which a second thread costs more than it saves (the pass is memory-bound). */
+export const MAX_POOL_SPLIT_MIN = 1 << 20;
 
 /**
- * dx = dy routed to the position of each window's maximum. A single JS pass over the wasm heap is
- * several times faster than the shipped kernel for the 2×2 pools of the models, and handles any
- * window, stride and padding.
+ * dx = dy routed to the position of each window's maximum. The 2×2 stride-2 pools of the models (with
+ * whole vectors of 4 channels) go to the SIMD kernel of assembly/kernels.ts, split over the threads
+ * for large inputs; any other window, stride, padding or dtype to a single JS pass over the wasm heap,
+ * still several times faster than the shipped kernel.
  *
  * Ties and NaN follow the cpu backend: the first element (row-major within the window) strictly
  * greater than everything before it wins; a window of only -Infinity/NaN passes no gradient.
@@ -30,14 +35,25 @@ export function maxPoolGrad(args: KernelArgs<tf.MaxPoolGradAttrs>): TensorInfo {
   const { top: pt, left: pl } = info.padInfo;
 
   const dx = backend.makeOutput(x.shape, 'float32');
+  // Every window must hold at least one real row and column for the unrolled loops' clamping.
+  const inside = pt <= 1 && pl <= 1 && (ho - 1) * 2 - pt < h && (wo - 1) * 2 - pl < w;
+  const pool2x2 = fh === 2 && fw === 2 && sh === 2 && sw === 2 && inside;
+  const simd = simdKernels(backend);
+  if (pool2x2 && simd !== undefined && c % 4 === 0 && x.dtype === 'float32' && dy.dtype === 'float32') {
+    const ptrs = [heapPtr(backend, x), heapPtr(backend, dy), heapPtr(backend, dx)];
+    const parts = splitBatch(n, n * h * w * c >= MAX_POOL_SPLIT_MIN ? simd.threads : 1);
+    simd.run(
+      'maxPool2x2Grad',
+      parts.map(([n0, n1]) => [...ptrs, n0, n1, h, w, c, ho, wo, pt, pl]),
+    );
+    return dx;
+  }
   const xv = x.dtype === 'float32' ? heapF32(backend, x) : heapValues(backend, x);
   const dv = dy.dtype === 'float32' ? heapF32(backend, dy) : heapValues(backend, dy);
   const out = heapF32(backend, dx);
   out.fill(0);
 
-  // Every window must hold at least one real row and column for the unrolled loop's clamping.
-  const inside = pt <= 1 && pl <= 1 && (ho - 1) * 2 - pt < h && (wo - 1) * 2 - pl < w;
-  if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && inside) {
+  if (pool2x2) {
     pool2x2Grad(xv, dv, out, n, h, w, c, ho, wo, pt, pl);
     return dx;
   }

@@ -7,7 +7,7 @@ interface WasmData {
 }
 
 /** The backend's record of a tensor's storage (not part of its typed API). */
-function dataOf(backend: BackendWasm, t: TensorInfo): WasmData {
+export function dataOf(backend: BackendWasm, t: TensorInfo): WasmData {
   const map = (backend as unknown as { dataIdMap: { get(id: object): WasmData | undefined } }).dataIdMap;
   const data = map.get(t.dataId);
   if (data === undefined) throw new Error('tensor data not found in the wasm backend');

@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { type BackendWasm, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import type { TensorInfo } from './shared.ts';
+import { dataOf } from './views.ts';
+
+/**
+ * The SIMD kernels of assembly/kernels.ts, instantiated over the wasm backend's own memory so that
+ * they read and write its tensors in place. Arguments are byte offsets into that memory and sizes;
+ * see the AssemblyScript source for what each computes.
+ */
+export interface SimdExports {
+  filterGrad(
+    xPtr: number,
+    dyPtr: number,
+    outPtr: number,
+    sIsX: number,
+    n0: number,
+    n1: number,
+    h: number,
+    w: number,
+    ci: number,
+    ho: number,
+    wo: number,
+    co: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    pt: number,
+    pl: number,
+  ): void;
+  maxPool2x2Grad(
+    xPtr: number,
+    dyPtr: number,
+    dxPtr: number,
+    n0: number,
+    n1: number,
+    h: number,
+    w: number,
+    c: number,
+    ho: number,
+    wo: number,
+    pt: number,
+    pl: number,
+  ): void;
+}
+
+/** The backend's WebAssembly.Memory: exported by its single-threaded build, created by its threaded one. */
+function backendMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
+  const module = (
+    backend as unknown as { wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } } }
+  ).wasm;
+  const memory = module.wasmMemory ?? module.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+/** The kernels a job can name, in the order the worker indexes them. */
+const KERNELS = ['filterGrad', 'maxPool2x2Grad'] as const;
+export type SimdKernelName = (typeof KERNELS)[number];
+
+/** Int32 slots per worker control block (see simd/worker.mjs); the last one is the error flag. */
+const CONTROL_SLOTS = 32;
+
+/** The kernels over one backend's memory, and helper threads sharing that memory. */
+export class SimdKernels {
+  readonly exports: SimdExports;
+  private readonly workers: { worker: Worker; ctrl: Int32Array }[] = [];
+
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, helpers: number) {
+    this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
+    for (let i = 0; i < helpers; i++) {
+      const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
+      const worker = new Worker(new URL('./simd/worker.mjs', import.meta.url), {
+        workerData: { module, memory, control, kernels: KERNELS },
+      });
+      // Idle helpers wait on the control block and must not keep the process alive.
+      worker.unref();
+      this.workers.push({ worker, ctrl: new Int32Array(control) });
+    }
+  }
+
+  /** Threads a job can be split over: this one and the helpers. */
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /**
+   * Runs `kernel` once per argument list, the first on this thread and the others on helper threads,
+   * and returns when all have finished. The lists must touch disjoint outputs.
+   */
+  run(kernel: SimdKernelName, argLists: number[][]): void {
+    if (argLists.length > this.threads)
+      throw new Error(`${argLists.length} jobs for ${this.threads} threads`);
+    const index = KERNELS.indexOf(kernel);
+    const posted = argLists.slice(1).map((args, i) => {
+      const { ctrl } = this.workers[i] as { ctrl: Int32Array };
+      if (args.length > CONTROL_SLOTS - 5) throw new Error(`${kernel}: too many arguments`);
+      ctrl[2] = index;
+      ctrl[3] = args.length;
+      ctrl.set(args, 4);
+      const seq = (Atomics.load(ctrl, 0) + 1) | 0;
+      Atomics.store(ctrl, 0, seq);
+      Atomics.notify(ctrl, 0);
+      return { ctrl, seq };
+    });
+    const call = this.exports[kernel] as (...args: number[]) => void;
+    let failure: unknown;
+    try {
+      call(...(argLists[0] ?? []));
+    } catch (error) {
+      failure = error;
+    }
+    for (const { ctrl, seq } of posted) {
+      for (let done = Atomics.load(ctrl, 1); done !== seq; done = Atomics.load(ctrl, 1)) {
+        Atomics.wait(ctrl, 1, done);
+      }
+      if (ctrl[CONTROL_SLOTS - 1] !== 0) failure ??= new Error(`${kernel} failed on a helper thread`);
+    }
+    if (failure !== undefined) throw failure;
+  }
+}
+
+/** [start, end) image ranges splitting a batch of n over up to `parts` threads, none empty. */
+export function splitBatch(n: number, parts: number): [number, number][] {
+  const count = Math.max(1, Math.min(parts, n));
+  return Array.from({ length: count }, (_, p) => [
+    Math.floor((p * n) / count),
+    Math.floor(((p + 1) * n) / count),
+  ]);
+}
+
+const instances = new WeakMap<BackendWasm, SimdKernels | null>();
+
+/**
+ * The kernels for this backend, or undefined where they cannot run (no reachable memory, or a runtime
+ * without wasm SIMD): callers then take their JavaScript path. With the backend's threaded build they
+ * come with as many helper threads as XNNPACK has beyond the main one.
+ */
+export function simdKernels(backend: BackendWasm): SimdKernels | undefined {
+  let kernels = instances.get(backend);
+  if (kernels === undefined) {
+    kernels = instantiate(backend);
+    instances.set(backend, kernels);
+  }
+  return kernels ?? undefined;
+}
+
+function instantiate(backend: BackendWasm): SimdKernels | null {
+  const memory = backendMemory(backend);
+  if (memory === undefined) return null;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const file = new URL(`./simd/${shared ? 'kernels-shared.wasm' : 'kernels.wasm'}`, import.meta.url);
+  let module: WebAssembly.Module;
+  try {
+    module = new WebAssembly.Module(readFileSync(file));
+  } catch {
+    // Compiling fails only where the runtime lacks wasm SIMD (or threads for the shared variant).
+    return null;
+  }
+  return new SimdKernels(module, memory, shared ? Math.max(0, getThreadsCount() - 1) : 0);
+}
+
+/** Byte offset of a tensor's first element in the backend's memory. */
+export function heapPtr(backend: BackendWasm, t: TensorInfo): number {
+  return dataOf(backend, t).memoryOffset;
+}

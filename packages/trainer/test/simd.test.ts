@@ -1,0 +1,325 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { type BackendWasm, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSimd, SIMD_OUT_DIR, SIMD_VARIANTS, sectionIds } from '../scripts/build-simd.ts';
+import {
+  chooseFilterGradStrategy,
+  conv2DBackpropFilterWith,
+  filterGradInfo,
+  SIMD_SPLIT_MIN,
+} from '../src/kernels/conv2d-backprop-filter.ts';
+import { registerFastKernels } from '../src/kernels/index.ts';
+import { MAX_POOL_SPLIT_MIN } from '../src/kernels/max-pool-grad.ts';
+import { heapPtr, simdKernels, splitBatch } from '../src/kernels/simd.ts';
+import { relError, seeded, sizeOf } from './parity.ts';
+
+const TOLERANCE = 1e-4;
+let backend: BackendWasm;
+
+beforeAll(async () => {
+  const require = createRequire(import.meta.url);
+  setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
+  setThreadsCount(2);
+  await tf.setBackend('wasm');
+  await tf.ready();
+  backend = tf.backend() as BackendWasm;
+  await tf.setBackend('cpu');
+  registerFastKernels();
+});
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('the SIMD module', () => {
+  it('is built from assembly/kernels.ts as committed, with no data segment', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'simd-'));
+    try {
+      await buildSimd(dir);
+      for (const file of Object.values(SIMD_VARIANTS)) {
+        const fresh = await readFile(path.join(dir, file));
+        const committed = readFileSync(path.join(SIMD_OUT_DIR, file));
+        expect(Buffer.compare(fresh, committed), `${file} is stale: run build:simd`).toBe(0);
+        expect(sectionIds(committed)).not.toContain(11);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs on the threaded backend with a helper thread per extra XNNPACK thread', () => {
+    expect(simdKernels(backend)?.threads).toBe(2);
+  });
+
+  it('splits a batch into contiguous, non-empty ranges', () => {
+    expect(splitBatch(5, 2)).toEqual([
+      [0, 2],
+      [2, 5],
+    ]);
+    expect(splitBatch(1, 2)).toEqual([[0, 1]]);
+    expect(splitBatch(7, 1)).toEqual([[0, 7]]);
+  });
+
+  it('reports a kernel that traps on a helper thread or this one, and keeps working', () => {
+    const kernels = simdKernels(backend);
+    if (kernels === undefined) throw new Error('no SIMD kernels');
+    const beyond = 0xfffff000; // past any heap this test allocates: the access traps
+    const bad = [beyond, beyond, beyond, 0, 1, 2, 2, 4, 1, 1, 0, 0];
+    expect(() => kernels.run('maxPool2x2Grad', [bad])).toThrow();
+    const x1 = tf.tidy(() => tf.ones([1, 2, 2, 4]));
+    const dx1 = backend.makeOutput([1, 2, 2, 4], 'float32');
+    const good = [
+      heapPtr(backend, x1),
+      heapPtr(backend, x1),
+      heapPtr(backend, dx1),
+      0,
+      1,
+      2,
+      2,
+      4,
+      1,
+      1,
+      0,
+      0,
+    ];
+    expect(() => kernels.run('maxPool2x2Grad', [good, bad])).toThrow(/helper thread/);
+    backend.disposeData(dx1.dataId);
+    x1.dispose();
+    // Both threads still answer: a real pool afterwards is right.
+    const x = tf.tidy(() => tf.randomUniform([4, 28, 28, 32], -1, 1, 'float32', 1));
+    const dy = tf.tidy(() => tf.randomUniform([4, 14, 14, 32], -1, 1, 'float32', 2));
+    const want = maxPoolGradByBruteForce(
+      x.dataSync() as Float32Array,
+      dy.dataSync() as Float32Array,
+      [4, 28, 28, 32],
+    );
+    const dx = backend.makeOutput([4, 28, 28, 32], 'float32');
+    kernels.run('maxPool2x2Grad', [
+      [heapPtr(backend, x), heapPtr(backend, dy), heapPtr(backend, dx), 0, 2, 28, 28, 32, 14, 14, 0, 0],
+      [heapPtr(backend, x), heapPtr(backend, dy), heapPtr(backend, dx), 2, 4, 28, 28, 32, 14, 14, 0, 0],
+    ]);
+    expect(Array.from(backend.readSync(dx.dataId) as Float32Array)).toEqual(Array.from(want));
+    backend.disposeData(dx.dataId);
+    tf.dispose([x, dy]);
+  });
+});
+
+/** Expected filter gradient from the cpu backend's kernel. */
+async function cpuFilterGrad(
+  x: Float32Array,
+  xShape: number[],
+  dy: Float32Array,
+  dyShape: number[],
+  attrs: tf.Conv2DBackpropFilterAttrs,
+): Promise<Float32Array> {
+  await tf.setBackend('cpu');
+  return tf.tidy(
+    () =>
+      (
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor
+      ).dataSync() as Float32Array,
+  );
+}
+
+describe("Conv2DBackpropFilter's 'simd' strategy matches the cpu backend", () => {
+  // [batch, h, w, ci, co, kernel, stride, pad]: the models' layers at a small batch, odd sizes, both
+  // vectorised sides (co, or ci when co is not a multiple of 4), channel tails of 4 and single rows.
+  const cases: [number, number, number, number, number, number, number, 'same' | 'valid' | number][] = [
+    [3, 28, 28, 1, 32, 3, 1, 'same'],
+    [3, 14, 14, 32, 32, 3, 1, 'same'],
+    [3, 7, 7, 32, 32, 3, 1, 'same'],
+    [3, 28, 28, 32, 1, 3, 1, 'same'],
+    [3, 28, 28, 1, 16, 3, 1, 'same'],
+    [3, 14, 14, 16, 8, 3, 1, 'same'],
+    [3, 16, 16, 8, 16, 3, 1, 'valid'],
+    [3, 28, 28, 16, 1, 3, 1, 'same'],
+    [2, 9, 11, 3, 12, 5, 2, 'same'],
+    [2, 10, 7, 6, 20, 2, 2, 'valid'],
+    [1, 8, 8, 8, 3, 3, 2, 1],
+    [4, 6, 5, 5, 4, 1, 1, 'valid'],
+    [2, 12, 12, 7, 36, 4, 3, 'same'],
+  ];
+  for (const [n, h, w, ci, co, k, s, pad] of cases) {
+    it(`x[${n},${h},${w},${ci}] ${k}x${k}→${co} stride ${s} pad ${pad}`, async () => {
+      const xShape: [number, number, number, number] = [n, h, w, ci];
+      const attrs: tf.Conv2DBackpropFilterAttrs = {
+        strides: s,
+        pad,
+        dataFormat: 'NHWC',
+        filterShape: [k, k, ci, co],
+      };
+      const x = seeded(sizeOf(xShape), n * h + ci);
+      await tf.setBackend('cpu');
+      const dyShape = tf.tidy(
+        () =>
+          tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros([k, k, ci, co]) as tf.Tensor4D, s, pad as never)
+            .shape,
+      );
+      const dy = seeded(sizeOf(dyShape), co + k);
+      const expected = await cpuFilterGrad(x, xShape, dy, dyShape, attrs);
+      await tf.setBackend('wasm');
+      const xt = tf.tensor(x, xShape);
+      const dyt = tf.tensor(dy, dyShape);
+      const info = filterGradInfo(xt, dyt, attrs);
+      expect(chooseFilterGradStrategy(xt, dyt, info, true)).toBe('simd');
+      const out = conv2DBackpropFilterWith('simd', backend, xt, dyt, info);
+      expect(out.shape).toEqual([k, k, ci, co]);
+      expect(relError(backend.readSync(out.dataId) as Float32Array, expected)).toBeLessThanOrEqual(TOLERANCE);
+      backend.disposeData(out.dataId);
+      tf.dispose([xt, dyt]);
+    });
+  }
+
+  it('splits a large batch over both threads with the same result', async () => {
+    const [n, h, ci, co] = [5, 14, 16, 16];
+    expect(n * h * h * 9 * ci * co).toBeGreaterThanOrEqual(SIMD_SPLIT_MIN);
+    const xShape = [n, h, h, ci];
+    const dyShape = [n, h, h, co];
+    const attrs: tf.Conv2DBackpropFilterAttrs = {
+      strides: 1,
+      pad: 'same',
+      dataFormat: 'NHWC',
+      filterShape: [3, 3, ci, co],
+    };
+    const x = seeded(sizeOf(xShape), 91);
+    const dy = seeded(sizeOf(dyShape), 92);
+    const expected = await cpuFilterGrad(x, xShape, dy, dyShape, attrs);
+    await tf.setBackend('wasm');
+    const got = tf.tidy(() =>
+      (
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor
+      ).dataSync(),
+    );
+    expect(relError(got as Float32Array, expected)).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('leaves channel counts with no multiple of 4 to the other strategies', async () => {
+    await tf.setBackend('wasm');
+    const xt = tf.zeros([2, 8, 8, 3]);
+    const dyt = tf.zeros([2, 8, 8, 6]);
+    const attrs: tf.Conv2DBackpropFilterAttrs = {
+      strides: 1,
+      pad: 'same',
+      dataFormat: 'NHWC',
+      filterShape: [3, 3, 3, 6],
+    };
+    const info = filterGradInfo(xt, dyt, attrs);
+    expect(chooseFilterGradStrategy(xt, dyt, info, true)).not.toBe('simd');
+    tf.dispose([xt, dyt]);
+  });
+});
+
+/** dx of a 2×2 stride-2 'valid' max pool, NHWC: each dy to its window's first strict maximum. */
+function maxPoolGradByBruteForce(x: Float32Array, dy: Float32Array, [n, h, w, c]: number[]): Float32Array {
+  const [ho, wo] = [Math.floor((h as number) / 2), Math.floor((w as number) / 2)];
+  const dx = new Float32Array(x.length);
+  let d = 0;
+  for (let b = 0; b < (n as number); b++) {
+    for (let r = 0; r < ho; r++) {
+      for (let q = 0; q < wo; q++) {
+        for (let k = 0; k < (c as number); k++, d++) {
+          let best = Number.NEGATIVE_INFINITY;
+          let at = -1;
+          for (const [i, j] of [
+            [0, 0],
+            [0, 1],
+            [1, 0],
+            [1, 1],
+          ] as const) {
+            const idx = ((b * (h as number) + 2 * r + i) * (w as number) + 2 * q + j) * (c as number) + k;
+            if ((x[idx] as number) > best) {
+              best = x[idx] as number;
+              at = idx;
+            }
+          }
+          if (at >= 0) dx[at] = (dx[at] as number) + (dy[d] as number);
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+describe('MaxPoolGrad on the SIMD path', () => {
+  it('routes each gradient to the first strict maximum, passing none for NaN and -Infinity windows', async () => {
+    const shape = [2, 6, 8, 8];
+    // Few distinct values: many ties; some NaN and -Infinity, whole windows of them included.
+    const x = seeded(sizeOf(shape), 5).map((v, i) => {
+      if (i % 13 === 0) return Number.NaN;
+      if (i % 7 === 0) return Number.NEGATIVE_INFINITY;
+      return Math.round(v * 2);
+    });
+    for (let k = 0; k < 8; k++) {
+      for (const [i, j] of [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ] as const) {
+        x[(i * 8 + j) * 8 + k] = k < 4 ? Number.NaN : Number.NEGATIVE_INFINITY;
+      }
+    }
+    const dyShape = [2, 3, 4, 8];
+    const dy = seeded(sizeOf(dyShape), 6);
+    await tf.setBackend('wasm');
+    const got = tf.tidy(() =>
+      (
+        tf
+          .engine()
+          .runKernel(
+            'MaxPoolGrad',
+            { dy: tf.tensor(dy, dyShape), input: tf.tensor(x, shape), output: tf.tensor(dy, dyShape) },
+            { filterSize: 2, strides: 2, pad: 'valid' },
+          ) as tf.Tensor
+      ).dataSync(),
+    );
+    expect(Array.from(got)).toEqual(Array.from(maxPoolGradByBruteForce(x, dy, shape)));
+  });
+
+  it('splits a large batch over both threads with the same result', async () => {
+    const shape = [11, 56, 56, 32];
+    expect(sizeOf(shape)).toBeGreaterThanOrEqual(MAX_POOL_SPLIT_MIN);
+    const x = seeded(sizeOf(shape), 7);
+    const dyShape = [11, 28, 28, 32];
+    const dy = seeded(sizeOf(dyShape), 8);
+    await tf.setBackend('wasm');
+    const got = tf.tidy(() =>
+      tf
+        .grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'same'))(
+          tf.tensor(x, shape),
+          tf.tensor(dy, dyShape),
+        )
+        .dataSync(),
+    );
+    expect(Array.from(got)).toEqual(Array.from(maxPoolGradByBruteForce(x, dy, shape)));
+  });
+});
+
+describe('Identity', () => {
+  it('shares storage, and the clone outlives the original', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor([1, 2, 3, 4]);
+    const b = tf.clone(a);
+    expect(b.dataId).toBe(a.dataId);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3, 4]);
+    b.dispose();
+  });
+});
