@@ -272,3 +272,106 @@ export function maxPool2x2Grad(
 function addMasked(p: usize, g: v128, mask: v128): void {
   v128.store(p, f32x4.add(v128.load(p), v128.and(g, mask)));
 }
+
+/**
+ * UpSampling2D's 2× nearest-neighbour resize, NHWC, 4-byte elements, c a multiple of 4, images
+ * [n0, n1): every input pixel is written to a 2×2 block of the output.
+ */
+export function upsample2x(xPtr: usize, outPtr: usize, n0: i32, n1: i32, h: i32, w: i32, c: i32): void {
+  const pixBytes = <usize>c << 2;
+  const outRowBytes = <usize>(2 * w) * pixBytes;
+  let src = xPtr + <usize>(n0 * h * w) * pixBytes;
+  let dst = outPtr + <usize>(n0 * 2 * h) * outRowBytes;
+  for (let row = n0 * h; row < n1 * h; row++, dst += outRowBytes) {
+    for (let q = 0; q < w; q++, src += pixBytes) {
+      for (let k: usize = 0; k < pixBytes; k += 16) {
+        const v = v128.load(src + k);
+        const p = dst + (<usize>(2 * q) * pixBytes) + k;
+        v128.store(p, v);
+        v128.store(p + pixBytes, v);
+        v128.store(p + outRowBytes, v);
+        v128.store(p + outRowBytes + pixBytes, v);
+      }
+    }
+    dst += outRowBytes;
+  }
+}
+
+/**
+ * Gradient of upsample2x: each dx pixel is the sum of its 2×2 block of dy, added in the order
+ * top-left, top-right, bottom-left, bottom-right (as the JavaScript path does). Images [n0, n1).
+ */
+export function upsample2xGrad(dyPtr: usize, dxPtr: usize, n0: i32, n1: i32, h: i32, w: i32, c: i32): void {
+  const pixBytes = <usize>c << 2;
+  const dyRowBytes = <usize>(2 * w) * pixBytes;
+  let dst = dxPtr + <usize>(n0 * h * w) * pixBytes;
+  let top = dyPtr + <usize>(n0 * 2 * h) * dyRowBytes;
+  for (let row = n0 * h; row < n1 * h; row++, top += dyRowBytes) {
+    for (let q = 0; q < w; q++, dst += pixBytes) {
+      const p = top + <usize>(2 * q) * pixBytes;
+      for (let k: usize = 0; k < pixBytes; k += 16) {
+        const s = f32x4.add(f32x4.add(f32x4.add(v128.load(p + k), v128.load(p + pixBytes + k)), v128.load(p + dyRowBytes + k)), v128.load(p + dyRowBytes + pixBytes + k));
+        v128.store(dst + k, s);
+      }
+    }
+    top += dyRowBytes;
+  }
+}
+
+/**
+ * One Adam update of elements [i0, i1), with the operations, their order and their float32 rounding of
+ * tfjs's AdamOptimizer (so the result is bit-identical to it on the wasm backend):
+ *   m' = m·β1 + g·(1-β1)    v' = v·β2 + g²·(1-β2)
+ *   p' = (m'/(1-β1ᵗ)) / (sqrt(v'/(1-β2ᵗ)) + ε) · (-lr) + p
+ * `constsPtr` holds float32 [β1, 1-β1, β2, 1-β2, 1-β1ᵗ, 1-β2ᵗ, ε, -lr]. New values go to the *Out arrays.
+ */
+export function adamStep(
+  pPtr: usize,
+  gPtr: usize,
+  mPtr: usize,
+  vPtr: usize,
+  pOut: usize,
+  mOut: usize,
+  vOut: usize,
+  i0: i32,
+  i1: i32,
+  constsPtr: usize,
+): void {
+  const b1 = load<f32>(constsPtr);
+  const c1 = load<f32>(constsPtr, 4);
+  const b2 = load<f32>(constsPtr, 8);
+  const c2 = load<f32>(constsPtr, 12);
+  const k1 = load<f32>(constsPtr, 16);
+  const k2 = load<f32>(constsPtr, 20);
+  const eps = load<f32>(constsPtr, 24);
+  const negLr = load<f32>(constsPtr, 28);
+  const vb1 = f32x4.splat(b1);
+  const vc1 = f32x4.splat(c1);
+  const vb2 = f32x4.splat(b2);
+  const vc2 = f32x4.splat(c2);
+  const vk1 = f32x4.splat(k1);
+  const vk2 = f32x4.splat(k2);
+  const veps = f32x4.splat(eps);
+  const vlr = f32x4.splat(negLr);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    const g = v128.load(gPtr + o);
+    const m = f32x4.add(f32x4.mul(v128.load(mPtr + o), vb1), f32x4.mul(g, vc1));
+    const v = f32x4.add(f32x4.mul(v128.load(vPtr + o), vb2), f32x4.mul(f32x4.mul(g, g), vc2));
+    const step = f32x4.div(f32x4.div(m, vk1), f32x4.add(f32x4.sqrt(f32x4.div(v, vk2)), veps));
+    v128.store(pOut + o, f32x4.add(f32x4.mul(step, vlr), v128.load(pPtr + o)));
+    v128.store(mOut + o, m);
+    v128.store(vOut + o, v);
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const g = load<f32>(gPtr + o);
+    const m = load<f32>(mPtr + o) * b1 + g * c1;
+    const v = load<f32>(vPtr + o) * b2 + g * g * c2;
+    const step = m / k1 / (Mathf.sqrt(v / k2) + eps);
+    store<f32>(pOut + o, step * negLr + load<f32>(pPtr + o));
+    store<f32>(mOut + o, m);
+    store<f32>(vOut + o, v);
+  }
+}

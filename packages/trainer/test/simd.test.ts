@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSimd, SIMD_OUT_DIR, SIMD_VARIANTS, sectionIds } from '../scripts/build-simd.ts';
+import { FusedAdam } from '../src/kernels/adam.ts';
 import {
   chooseFilterGradStrategy,
   conv2DBackpropFilterWith,
@@ -14,8 +15,7 @@ import {
   SIMD_SPLIT_MIN,
 } from '../src/kernels/conv2d-backprop-filter.ts';
 import { registerFastKernels } from '../src/kernels/index.ts';
-import { MAX_POOL_SPLIT_MIN } from '../src/kernels/max-pool-grad.ts';
-import { heapPtr, simdKernels, splitBatch } from '../src/kernels/simd.ts';
+import { heapPtr, MEMORY_BOUND_SPLIT_MIN, simdKernels, splitBatch } from '../src/kernels/simd.ts';
 import { relError, seeded, sizeOf } from './parity.ts';
 
 const TOLERANCE = 1e-4;
@@ -295,7 +295,7 @@ describe('MaxPoolGrad on the SIMD path', () => {
 
   it('splits a large batch over both threads with the same result', async () => {
     const shape = [11, 56, 56, 32];
-    expect(sizeOf(shape)).toBeGreaterThanOrEqual(MAX_POOL_SPLIT_MIN);
+    expect(sizeOf(shape)).toBeGreaterThanOrEqual(MEMORY_BOUND_SPLIT_MIN);
     const x = seeded(sizeOf(shape), 7);
     const dyShape = [11, 28, 28, 32];
     const dy = seeded(sizeOf(dyShape), 8);
@@ -309,6 +309,124 @@ describe('MaxPoolGrad on the SIMD path', () => {
         .dataSync(),
     );
     expect(Array.from(got)).toEqual(Array.from(maxPoolGradByBruteForce(x, dy, shape)));
+  });
+});
+
+/** y = 2× nearest-neighbour upsampling of x, NHWC, by index arithmetic. */
+function upsampleByIndex(x: ArrayLike<number>, [n, h, w, c]: number[]): number[] {
+  const out: number[] = [];
+  for (let b = 0; b < (n as number); b++) {
+    for (let r = 0; r < 2 * (h as number); r++) {
+      for (let q = 0; q < 2 * (w as number); q++) {
+        for (let k = 0; k < (c as number); k++) {
+          out.push(
+            x[((b * (h as number) + (r >> 1)) * (w as number) + (q >> 1)) * (c as number) + k] as number,
+          );
+        }
+      }
+    }
+  }
+  return out;
+}
+
+describe('2× upsampling on the SIMD path', () => {
+  // The models' shapes at a small batch, an odd size, and a batch large enough to split over threads.
+  for (const shape of [
+    [3, 7, 7, 32],
+    [2, 14, 14, 16],
+    [2, 5, 3, 4],
+    [11, 28, 28, 32],
+  ]) {
+    it(`forward and gradient of [${shape}] are exact`, async () => {
+      const [n, h, w, c] = shape as [number, number, number, number];
+      const x = seeded(sizeOf(shape), h + c);
+      const dyShape = [n, 2 * h, 2 * w, c];
+      const dy = seeded(sizeOf(dyShape), 3);
+      await tf.setBackend('wasm');
+      const [y, dx] = tf.tidy(() => {
+        const f = (a: tf.Tensor) => tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [2 * h, 2 * w]);
+        return [
+          f(tf.tensor(x, shape)).dataSync(),
+          tf.grad(f)(tf.tensor(x, shape), tf.tensor(dy, dyShape)).dataSync(),
+        ];
+      });
+      expect(Array.from(y as Float32Array)).toEqual(upsampleByIndex(x, shape));
+      // dx[pixel] = its 2×2 block of dy, summed in the JS path's order, in float32.
+      const blocks = upsampleByIndex(
+        Float32Array.from({ length: sizeOf(shape) }, (_, i) => i),
+        shape,
+      );
+      const sums = new Float32Array(sizeOf(shape));
+      for (let i = 0; i < dy.length; i++)
+        sums[blocks[i] as number] = Math.fround((sums[blocks[i] as number] as number) + (dy[i] as number));
+      expect(Array.from(dx as Float32Array)).toEqual(Array.from(sums));
+      if (n === 11) expect(sizeOf(dyShape)).toBeGreaterThanOrEqual(MEMORY_BOUND_SPLIT_MIN);
+    });
+  }
+
+  it('copies int32 values bit for bit', async () => {
+    const shape: [number, number, number, number] = [2, 3, 5, 8];
+    const x = Int32Array.from({ length: sizeOf(shape) }, (_, i) => (i * 2654435761) | 0);
+    await tf.setBackend('wasm');
+    const y = tf.tidy(() =>
+      tf.image.resizeNearestNeighbor(tf.tensor(x, shape, 'int32') as tf.Tensor4D, [6, 10]).dataSync(),
+    );
+    expect(Array.from(y)).toEqual(upsampleByIndex(x, shape));
+  });
+});
+
+describe('FusedAdam', () => {
+  /** Values after `steps` updates by `make()`'s optimizer, with a learning-rate change midway. */
+  function train(make: () => tf.AdamOptimizer, steps: number): Float32Array[] {
+    // Sizes with scalar tails (not multiples of 4), and a large one.
+    const shapes = [[7], [3, 5], [300, 1000], [64]];
+    const vars = tf.tidy(() =>
+      shapes.map((shape, i) => tf.variable(tf.tensor(seeded(sizeOf(shape), 20 + i), shape))),
+    );
+    const optimizer = make();
+    for (let step = 0; step < steps; step++) {
+      if (step === 3) (optimizer as unknown as { learningRate: number }).learningRate = 1e-4;
+      const grads = vars.map((v, i) => ({
+        name: v.name,
+        tensor: tf.tensor(seeded(v.size, 100 * step + i), v.shape),
+      }));
+      optimizer.applyGradients(grads);
+      tf.dispose(grads.map((g) => g.tensor));
+    }
+    const weights = tf.tidy(() => [...vars.map((v) => v.dataSync() as Float32Array)]);
+    const moments = (optimizer as unknown as { accumulatedSecondMoment: { variable: tf.Variable }[] })
+      .accumulatedSecondMoment;
+    const out = [...weights, ...moments.map((m) => m.variable.dataSync() as Float32Array)];
+    optimizer.dispose();
+    tf.dispose(vars);
+    return out;
+  }
+
+  it('is bit-identical to tfjs Adam on the wasm backend, in one kernel per variable', async () => {
+    await tf.setBackend('wasm');
+    const expected = train(() => new tf.AdamOptimizer(1e-3, 0.9, 0.999), 6);
+    const before = tf.memory().numTensors;
+    const profile = await tf.profile(() => train(() => new FusedAdam(1e-3, 0.9, 0.999), 6));
+    // tfjs's Adam runs Sqrt and RealDiv per variable and step; the fused one none.
+    expect(profile.kernelNames.filter((k) => k === 'Sqrt' || k === 'RealDiv')).toEqual([]);
+    const values = profile.result as unknown as Float32Array[];
+    expect(values).toHaveLength(expected.length);
+    values.forEach((v, i) => {
+      expect(
+        Buffer.from(v.buffer).equals(Buffer.from((expected[i] as Float32Array).buffer)),
+        `array ${i}`,
+      ).toBe(true);
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('takes tfjs’s own path on another backend', async () => {
+    await tf.setBackend('cpu');
+    const expected = train(() => new tf.AdamOptimizer(1e-3, 0.9, 0.999), 3);
+    const got = train(() => new FusedAdam(1e-3, 0.9, 0.999), 3);
+    got.forEach((v, i) => {
+      expect(Array.from(v)).toEqual(Array.from(expected[i] as Float32Array));
+    });
   });
 });
 

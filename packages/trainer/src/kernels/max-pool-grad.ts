@@ -1,9 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, heapValues, input, type KernelArgs, type TensorInfo } from './shared.ts';
-import { heapPtr, simdKernels, splitBatch } from './simd.ts';
-
-/** Input elements below which a second thread costs more than it saves (the pass is memory-bound). */
-export const MAX_POOL_SPLIT_MIN = 1 << 20;
+import { heapPtr, MEMORY_BOUND_SPLIT_MIN, simdKernels, splitBatch } from './simd.ts';
 
 /**
  * dx = dy routed to the position of each window's maximum. The 2×2 stride-2 pools of the models (with
@@ -41,7 +38,7 @@ export function maxPoolGrad(args: KernelArgs<tf.MaxPoolGradAttrs>): TensorInfo {
   const simd = simdKernels(backend);
   if (pool2x2 && simd !== undefined && c % 4 === 0 && x.dtype === 'float32' && dy.dtype === 'float32') {
     const ptrs = [heapPtr(backend, x), heapPtr(backend, dy), heapPtr(backend, dx)];
-    const parts = splitBatch(n, n * h * w * c >= MAX_POOL_SPLIT_MIN ? simd.threads : 1);
+    const parts = splitBatch(n, n * h * w * c >= MEMORY_BOUND_SPLIT_MIN ? simd.threads : 1);
     simd.run(
       'maxPool2x2Grad',
       parts.map(([n0, n1]) => [...ptrs, n0, n1, h, w, c, ho, wo, pt, pl]),

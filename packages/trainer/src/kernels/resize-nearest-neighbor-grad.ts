@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, heapValues, input, type KernelArgs, type TensorInfo } from './shared.ts';
+import { heapPtr, MEMORY_BOUND_SPLIT_MIN, simdKernels, splitBatch } from './simd.ts';
 
 /**
  * Source row (or column) of each output row of the forward ResizeNearestNeighbor, computed exactly as
@@ -26,8 +27,9 @@ export function nearestSource(
 }
 
 /**
- * dx[n, src(r), src(c), :] += dy[n, r, c, :]: one JS pass over the wasm heap, a few times faster than
- * the shipped kernel at the models' 2× upsampling.
+ * dx[n, src(r), src(c), :] += dy[n, r, c, :]. The models' 2× upsampling (whole vectors of 4 channels)
+ * goes to the SIMD kernel of assembly/kernels.ts; anything else to one JS pass over the wasm heap, a
+ * few times faster than the shipped kernel.
  *
  * Unlike the cpu backend's and the shipped wasm gradient, which ignore halfPixelCenters, this one is
  * the adjoint of the forward op for halfPixelCenters too.
@@ -44,9 +46,20 @@ export function resizeNearestNeighborGrad(args: KernelArgs<tf.ResizeNearestNeigh
   const cols = nearestSource(inW, outW, alignCorners, halfPixelCenters);
 
   const dx = backend.makeOutput(images.shape, 'float32');
+  const doubling = outH === 2 * inH && outW === 2 * inW && isDoubling(rows) && isDoubling(cols);
+  const simd = simdKernels(backend);
+  if (doubling && simd !== undefined && c % 4 === 0 && dy.dtype === 'float32') {
+    const [dyPtr, dxPtr] = [heapPtr(backend, dy), heapPtr(backend, dx)];
+    const parts = splitBatch(n, n * outH * outW * c >= MEMORY_BOUND_SPLIT_MIN ? simd.threads : 1);
+    simd.run(
+      'upsample2xGrad',
+      parts.map(([n0, n1]) => [dyPtr, dxPtr, n0, n1, inH, inW, c]),
+    );
+    return dx;
+  }
   const dv = dy.dtype === 'float32' ? heapF32(backend, dy) : heapValues(backend, dy);
   const out = heapF32(backend, dx);
-  if (outH === 2 * inH && outW === 2 * inW && isDoubling(rows) && isDoubling(cols)) {
+  if (doubling) {
     upsample2xGrad(dv, out, n, inH, inW, c);
     return dx;
   }
@@ -64,7 +77,7 @@ export function resizeNearestNeighborGrad(args: KernelArgs<tf.ResizeNearestNeigh
   return dx;
 }
 
-function isDoubling(src: Int32Array): boolean {
+export function isDoubling(src: Int32Array): boolean {
   for (let o = 0; o < src.length; o++) if (src[o] !== o >> 1) return false;
   return true;
 }

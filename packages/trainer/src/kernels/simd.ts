@@ -44,6 +44,20 @@ export interface SimdExports {
     pt: number,
     pl: number,
   ): void;
+  upsample2x(xPtr: number, outPtr: number, n0: number, n1: number, h: number, w: number, c: number): void;
+  upsample2xGrad(dyPtr: number, dxPtr: number, n0: number, n1: number, h: number, w: number, c: number): void;
+  adamStep(
+    pPtr: number,
+    gPtr: number,
+    mPtr: number,
+    vPtr: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    i0: number,
+    i1: number,
+    constsPtr: number,
+  ): void;
 }
 
 /** The backend's WebAssembly.Memory: exported by its single-threaded build, created by its threaded one. */
@@ -56,7 +70,7 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
 }
 
 /** The kernels a job can name, in the order the worker indexes them. */
-const KERNELS = ['filterGrad', 'maxPool2x2Grad'] as const;
+const KERNELS = ['filterGrad', 'maxPool2x2Grad', 'upsample2x', 'upsample2xGrad', 'adamStep'] as const;
 export type SimdKernelName = (typeof KERNELS)[number];
 
 /** Int32 slots per worker control block (see simd/worker.mjs); the last one is the error flag. */
@@ -120,6 +134,9 @@ export class SimdKernels {
     if (failure !== undefined) throw failure;
   }
 }
+
+/** Elements below which a memory-bound kernel runs on one thread: waking a helper costs more. */
+export const MEMORY_BOUND_SPLIT_MIN = 1 << 20;
 
 /** [start, end) image ranges splitting a batch of n over up to `parts` threads, none empty. */
 export function splitBatch(n: number, parts: number): [number, number][] {
