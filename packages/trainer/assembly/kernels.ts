@@ -61,11 +61,20 @@ export function filterGrad(
           const dyRow = dyPtr + ((<usize>(((n * ho + r) * wo + q0) * co)) << 2);
           const sRow = sIsX ? xRow : dyRow;
           const vRow = sIsX ? dyRow : xRow;
-          accumulateRun(sRow, sStep, sc, vRow, vStep, vc, count, tapOut);
+          accumulateRun(sRow, sStep, 4, sc, vRow, vStep, vc, count, tapOut);
         }
       }
     }
   }
+}
+
+/**
+ * C[m, n] += A[m, k] · B[k, n], row-major float32, n a multiple of 4: the register tiles of the filter
+ * gradient with A's rows as the splatted side. For the LSTM's per-step recurrent products.
+ */
+export function gemm(aPtr: usize, bPtr: usize, cPtr: usize, m: i32, k: i32, n: i32): void {
+  const aRow = <usize>k << 2;
+  accumulateRun(aPtr, 4, aRow, m, bPtr, <usize>n << 2, n, k, cPtr);
 }
 
 /** ceil(a / b) for b > 0 and any sign of a. */
@@ -75,13 +84,14 @@ function ceilDiv(a: i32, b: i32): i32 {
 }
 
 /**
- * out[s, v] += Σ_{k < count} S[k·sStep + s] · V[k·vStep + v] for one run of positions, in register
+ * out[s, v] += Σ_{k < count} S[k·sStep + s·sRow] · V[k·vStep + v] for one run of positions, in register
  * tiles: 4 rows × 8 columns where possible (8 accumulators, each S value splatted once per position
  * and each V vector loaded once for four rows), then single rows 32 or 4 columns at a time.
  */
 function accumulateRun(
   s: usize,
   sStep: usize,
+  sRow: usize,
   sc: i32,
   v: usize,
   vStep: usize,
@@ -94,29 +104,32 @@ function accumulateRun(
   for (; row + 4 <= sc; row += 4) {
     let col = 0;
     for (; col + 8 <= vc; col += 8) {
-      tile4x8(s + (<usize>row << 2), sStep, v + (<usize>col << 2), vStep, count, out + <usize>row * rowBytes + (<usize>col << 2), rowBytes);
+      tile4x8(s + <usize>row * sRow, sStep, sRow, v + (<usize>col << 2), vStep, count, out + <usize>row * rowBytes + (<usize>col << 2), rowBytes);
     }
     for (let r = row; r < row + 4; r++) {
       for (let c = col; c < vc; c += 4) {
-        tile1x4(s + (<usize>r << 2), sStep, v + (<usize>c << 2), vStep, count, out + <usize>r * rowBytes + (<usize>c << 2));
+        tile1x4(s + <usize>r * sRow, sStep, v + (<usize>c << 2), vStep, count, out + <usize>r * rowBytes + (<usize>c << 2));
       }
     }
   }
   for (; row < sc; row++) {
-    const sRow = s + (<usize>row << 2);
+    const sAt = s + <usize>row * sRow;
     const outRow = out + <usize>row * rowBytes;
     let col = 0;
     for (; col + 32 <= vc; col += 32) {
-      tile1x32(sRow, sStep, v + (<usize>col << 2), vStep, count, outRow + (<usize>col << 2));
+      tile1x32(sAt, sStep, v + (<usize>col << 2), vStep, count, outRow + (<usize>col << 2));
     }
     for (; col < vc; col += 4) {
-      tile1x4(sRow, sStep, v + (<usize>col << 2), vStep, count, outRow + (<usize>col << 2));
+      tile1x4(sAt, sStep, v + (<usize>col << 2), vStep, count, outRow + (<usize>col << 2));
     }
   }
 }
 
 @inline
-function tile4x8(s: usize, sStep: usize, v: usize, vStep: usize, count: i32, out: usize, rowBytes: usize): void {
+function tile4x8(s: usize, sStep: usize, sRow: usize, v: usize, vStep: usize, count: i32, out: usize, rowBytes: usize): void {
+  const s1 = sRow;
+  const s2 = sRow * 2;
+  const s3 = sRow * 3;
   const o1 = out + rowBytes;
   const o2 = o1 + rowBytes;
   const o3 = o2 + rowBytes;
@@ -134,13 +147,13 @@ function tile4x8(s: usize, sStep: usize, v: usize, vStep: usize, count: i32, out
     let x = v128.load32_splat(s);
     a00 = f32x4.add(a00, f32x4.mul(x, b0));
     a01 = f32x4.add(a01, f32x4.mul(x, b1));
-    x = v128.load32_splat(s, 4);
+    x = v128.load32_splat(s + s1);
     a10 = f32x4.add(a10, f32x4.mul(x, b0));
     a11 = f32x4.add(a11, f32x4.mul(x, b1));
-    x = v128.load32_splat(s, 8);
+    x = v128.load32_splat(s + s2);
     a20 = f32x4.add(a20, f32x4.mul(x, b0));
     a21 = f32x4.add(a21, f32x4.mul(x, b1));
-    x = v128.load32_splat(s, 12);
+    x = v128.load32_splat(s + s3);
     a30 = f32x4.add(a30, f32x4.mul(x, b0));
     a31 = f32x4.add(a31, f32x4.mul(x, b1));
     s += sStep;

@@ -375,6 +375,46 @@ describe('2× upsampling on the SIMD path', () => {
   });
 });
 
+describe('gemm', () => {
+  // Row blocks of 4 and single rows; column blocks of 32, 8 and 4.
+  for (const [m, k, n] of [
+    [128, 64, 256],
+    [128, 256, 64],
+    [5, 3, 12],
+    [3, 7, 36],
+    [1, 1, 4],
+  ] as const) {
+    it(`C += A[${m},${k}]·B[${k},${n}]`, async () => {
+      await tf.setBackend('wasm');
+      const kernels = simdKernels(backend);
+      if (kernels === undefined) throw new Error('no SIMD kernels');
+      const [a, b, c] = [
+        [m, k],
+        [k, n],
+        [m, n],
+      ].map((shape, i) => tf.tensor(seeded(sizeOf(shape), 50 + i), shape));
+      const [av, bv, cv] = [a, b, c].map((t) => t?.dataSync() as Float32Array) as [
+        Float32Array,
+        Float32Array,
+        Float32Array,
+      ];
+      const expected = Float64Array.from(cv);
+      for (let r = 0; r < m; r++) {
+        for (let j = 0; j < n; j++) {
+          let sum = expected[r * n + j] as number;
+          for (let q = 0; q < k; q++) sum += (av[r * k + q] as number) * (bv[q * n + j] as number);
+          expected[r * n + j] = sum;
+        }
+      }
+      kernels.run('gemm', [[a, b, c].map((t) => heapPtr(backend, t as tf.Tensor)).concat([m, k, n])]);
+      expect(
+        relError(backend.readSync((c as tf.Tensor).dataId) as Float32Array, Float32Array.from(expected)),
+      ).toBeLessThanOrEqual(1e-6);
+      tf.dispose([a, b, c] as tf.Tensor[]);
+    });
+  }
+});
+
 describe('FusedAdam', () => {
   /** Values after `steps` updates by `make()`'s optimizer, with a learning-rate change midway. */
   function train(make: () => tf.AdamOptimizer, steps: number): Float32Array[] {

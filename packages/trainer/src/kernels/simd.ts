@@ -46,6 +46,7 @@ export interface SimdExports {
   ): void;
   upsample2x(xPtr: number, outPtr: number, n0: number, n1: number, h: number, w: number, c: number): void;
   upsample2xGrad(dyPtr: number, dxPtr: number, n0: number, n1: number, h: number, w: number, c: number): void;
+  gemm(aPtr: number, bPtr: number, cPtr: number, m: number, k: number, n: number): void;
   adamStep(
     pPtr: number,
     gPtr: number,
@@ -70,7 +71,7 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
 }
 
 /** The kernels a job can name, in the order the worker indexes them. */
-const KERNELS = ['filterGrad', 'maxPool2x2Grad', 'upsample2x', 'upsample2xGrad', 'adamStep'] as const;
+const KERNELS = ['filterGrad', 'maxPool2x2Grad', 'upsample2x', 'upsample2xGrad', 'adamStep', 'gemm'] as const;
 export type SimdKernelName = (typeof KERNELS)[number];
 
 /** Int32 slots per worker control block (see simd/worker.mjs); the last one is the error flag. */
