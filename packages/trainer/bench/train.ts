@@ -18,6 +18,7 @@ import { CATALOG, isModelId, MODEL_IDS, type ModelId } from '@autoencoders/model
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_WASM_THREADS, selectBackend } from '../src/backend.ts';
 import { loadDataset } from '../src/data/mnist.ts';
+import { setSimdKernelsEnabled } from '../src/kernels/simd.ts';
 import { MODELS } from '../src/models/index.ts';
 import { disposeBatch, makeBatch } from '../src/train/batches.ts';
 import { DEFAULT_LEARNING_RATE, type RunConfig } from '../src/train/config.ts';
@@ -88,6 +89,8 @@ async function useShippedWasm() {
   wasm.setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
   wasm.setThreadsCount(threads);
   await tf.setBackend('wasm');
+  // The trainer's fused LSTM and Adam would otherwise still use this project's SIMD module.
+  setSimdKernelsEnabled(false);
   return wasm.getThreadsCount();
 }
 

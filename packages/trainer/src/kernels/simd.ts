@@ -149,6 +149,12 @@ export function splitBatch(n: number, parts: number): [number, number][] {
 }
 
 const instances = new WeakMap<BackendWasm, SimdKernels | null>();
+let enabled = true;
+
+/** Turns this package's SIMD kernels off (or back on), for measuring the wasm backend as shipped. */
+export function setSimdKernelsEnabled(on: boolean): void {
+  enabled = on;
+}
 
 /**
  * The kernels for this backend, or undefined where they cannot run (no reachable memory, or a runtime
@@ -156,6 +162,7 @@ const instances = new WeakMap<BackendWasm, SimdKernels | null>();
  * come with as many helper threads as XNNPACK has beyond the main one.
  */
 export function simdKernels(backend: BackendWasm): SimdKernels | undefined {
+  if (!enabled) return undefined;
   let kernels = instances.get(backend);
   if (kernels === undefined) {
     kernels = instantiate(backend);
