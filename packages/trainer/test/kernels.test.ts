@@ -1,7 +1,4 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type BackendWasm, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   chooseFilterGradStrategy,
@@ -16,7 +13,7 @@ import {
   inputGradInfo,
 } from '../src/kernels/conv2d-backprop-input.ts';
 import { FAST_KERNELS, registerFastKernels, unregisterFastKernels } from '../src/kernels/index.ts';
-import { relError, seeded, sizeOf } from './parity.ts';
+import { relError, seeded, setUpBackends, sizeOf, wasmBackend } from './parity.ts';
 
 const TOLERANCE = 1e-4;
 
@@ -61,10 +58,6 @@ async function expectSameGrads(
   }
 }
 
-function wasmBackend(): BackendWasm {
-  return tf.findBackend('wasm') as BackendWasm;
-}
-
 function readAndRelease(info: tf.TensorInfo): Float32Array {
   const b = wasmBackend();
   const v = b.readSync(info.dataId) as Float32Array;
@@ -73,14 +66,7 @@ function readAndRelease(info: tf.TensorInfo): Float32Array {
 }
 
 beforeAll(async () => {
-  const require = createRequire(import.meta.url);
-  setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
-  setThreadsCount(2);
-  await tf.setBackend('wasm');
-  await tf.ready();
-  await tf.setBackend('cpu');
-  await tf.ready();
-  registerFastKernels();
+  await setUpBackends(2);
 });
 
 describe('registration', () => {

@@ -28,10 +28,11 @@ export function relError(actual: ArrayLike<number>, expected: ArrayLike<number>)
   return diff / (scale + 1e-6);
 }
 
-export async function setUpBackends(): Promise<void> {
+/** Initialises the wasm backend (with `threads` XNNPACK threads) and the fast kernels; leaves cpu active. */
+export async function setUpBackends(threads = 1): Promise<void> {
   const require = createRequire(import.meta.url);
   setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
-  setThreadsCount(1);
+  setThreadsCount(threads);
   await tf.setBackend('wasm');
   await tf.ready();
   registerFastKernels();

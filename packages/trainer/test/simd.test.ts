@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type BackendWasm, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSimd, SIMD_OUT_DIR, SIMD_VARIANTS, sectionIds } from '../scripts/build-simd.ts';
 import { FusedAdam } from '../src/kernels/adam.ts';
@@ -14,22 +13,15 @@ import {
   filterGradInfo,
   SIMD_SPLIT_MIN,
 } from '../src/kernels/conv2d-backprop-filter.ts';
-import { registerFastKernels } from '../src/kernels/index.ts';
 import { heapPtr, MEMORY_BOUND_SPLIT_MIN, simdKernels, splitBatch } from '../src/kernels/simd.ts';
-import { relError, seeded, sizeOf } from './parity.ts';
+import { relError, seeded, setUpBackends, sizeOf, wasmBackend } from './parity.ts';
 
 const TOLERANCE = 1e-4;
 let backend: BackendWasm;
 
 beforeAll(async () => {
-  const require = createRequire(import.meta.url);
-  setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
-  setThreadsCount(2);
-  await tf.setBackend('wasm');
-  await tf.ready();
-  backend = tf.backend() as BackendWasm;
-  await tf.setBackend('cpu');
-  registerFastKernels();
+  await setUpBackends(2);
+  backend = wasmBackend();
 });
 
 afterAll(async () => {
@@ -109,15 +101,16 @@ describe('the SIMD module', () => {
   });
 });
 
-/** Expected filter gradient from the cpu backend's kernel. */
-async function cpuFilterGrad(
+/** The filter gradient from the Conv2DBackpropFilter kernel registered on `on`. */
+async function filterGradOn(
+  on: 'cpu' | 'wasm',
   x: Float32Array,
   xShape: number[],
   dy: Float32Array,
   dyShape: number[],
   attrs: tf.Conv2DBackpropFilterAttrs,
 ): Promise<Float32Array> {
-  await tf.setBackend('cpu');
+  await tf.setBackend(on);
   return tf.tidy(
     () =>
       (
@@ -167,7 +160,7 @@ describe("Conv2DBackpropFilter's 'simd' strategy matches the cpu backend", () =>
             .shape,
       );
       const dy = seeded(sizeOf(dyShape), co + k);
-      const expected = await cpuFilterGrad(x, xShape, dy, dyShape, attrs);
+      const expected = await filterGradOn('cpu', x, xShape, dy, dyShape, attrs);
       await tf.setBackend('wasm');
       const xt = tf.tensor(x, xShape);
       const dyt = tf.tensor(dy, dyShape);
@@ -194,20 +187,9 @@ describe("Conv2DBackpropFilter's 'simd' strategy matches the cpu backend", () =>
     };
     const x = seeded(sizeOf(xShape), 91);
     const dy = seeded(sizeOf(dyShape), 92);
-    const expected = await cpuFilterGrad(x, xShape, dy, dyShape, attrs);
-    await tf.setBackend('wasm');
-    const got = tf.tidy(() =>
-      (
-        tf
-          .engine()
-          .runKernel(
-            'Conv2DBackpropFilter',
-            { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) },
-            attrs as unknown as tf.NamedAttrMap,
-          ) as tf.Tensor
-      ).dataSync(),
-    );
-    expect(relError(got as Float32Array, expected)).toBeLessThanOrEqual(TOLERANCE);
+    const expected = await filterGradOn('cpu', x, xShape, dy, dyShape, attrs);
+    const got = await filterGradOn('wasm', x, xShape, dy, dyShape, attrs);
+    expect(relError(got, expected)).toBeLessThanOrEqual(TOLERANCE);
   });
 
   it('leaves channel counts with no multiple of 4 to the other strategies', async () => {
