@@ -13,7 +13,7 @@ import {
   inputGradInfo,
 } from '../src/kernels/conv2d-backprop-input.ts';
 import { FAST_KERNELS, registerFastKernels, unregisterFastKernels } from '../src/kernels/index.ts';
-import { relError, seeded, setUpBackends, sizeOf, wasmBackend } from './parity.ts';
+import { relError, seeded, setUpBackendsWith, sizeOf, wasmBackend } from './parity.ts';
 
 const TOLERANCE = 1e-4;
 
@@ -66,7 +66,7 @@ function readAndRelease(info: tf.TensorInfo): Float32Array {
 }
 
 beforeAll(async () => {
-  await setUpBackends(2);
+  await setUpBackendsWith(2);
 });
 
 describe('registration', () => {

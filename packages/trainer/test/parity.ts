@@ -28,8 +28,13 @@ export function relError(actual: ArrayLike<number>, expected: ArrayLike<number>)
   return diff / (scale + 1e-6);
 }
 
-/** Initialises the wasm backend (with `threads` XNNPACK threads) and the fast kernels; leaves cpu active. */
-export async function setUpBackends(threads = 1): Promise<void> {
+/** Initialises the wasm backend (one XNNPACK thread) and the fast kernels; leaves cpu active. */
+export function setUpBackends(): Promise<void> {
+  return setUpBackendsWith(1);
+}
+
+/** setUpBackends with `threads` XNNPACK threads (and as many SIMD threads). */
+export async function setUpBackendsWith(threads: number): Promise<void> {
   const require = createRequire(import.meta.url);
   setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
   setThreadsCount(threads);

@@ -14,13 +14,13 @@ import {
   SIMD_SPLIT_MIN,
 } from '../src/kernels/conv2d-backprop-filter.ts';
 import { heapPtr, MEMORY_BOUND_SPLIT_MIN, simdKernels, splitBatch } from '../src/kernels/simd.ts';
-import { relError, seeded, setUpBackends, sizeOf, wasmBackend } from './parity.ts';
+import { relError, seeded, setUpBackendsWith, sizeOf, wasmBackend } from './parity.ts';
 
 const TOLERANCE = 1e-4;
 let backend: BackendWasm;
 
 beforeAll(async () => {
-  await setUpBackends(2);
+  await setUpBackendsWith(2);
   backend = wasmBackend();
 });
 
