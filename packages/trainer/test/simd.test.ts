@@ -208,6 +208,14 @@ describe("Conv2DBackpropFilter's 'simd' strategy matches the cpu backend", () =>
   });
 });
 
+/** A 2×2 window's offsets, row-major: the order in which ties are broken. */
+const WINDOW_2X2 = [
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+] as const;
+
 /** dx of a 2×2 stride-2 'valid' max pool, NHWC: each dy to its window's first strict maximum. */
 function maxPoolGradByBruteForce(x: Float32Array, dy: Float32Array, [n, h, w, c]: number[]): Float32Array {
   const [ho, wo] = [Math.floor((h as number) / 2), Math.floor((w as number) / 2)];
@@ -219,12 +227,7 @@ function maxPoolGradByBruteForce(x: Float32Array, dy: Float32Array, [n, h, w, c]
         for (let k = 0; k < (c as number); k++, d++) {
           let best = Number.NEGATIVE_INFINITY;
           let at = -1;
-          for (const [i, j] of [
-            [0, 0],
-            [0, 1],
-            [1, 0],
-            [1, 1],
-          ] as const) {
+          for (const [i, j] of WINDOW_2X2) {
             const idx = ((b * (h as number) + 2 * r + i) * (w as number) + 2 * q + j) * (c as number) + k;
             if ((x[idx] as number) > best) {
               best = x[idx] as number;
@@ -249,12 +252,7 @@ describe('MaxPoolGrad on the SIMD path', () => {
       return Math.round(v * 2);
     });
     for (let k = 0; k < 8; k++) {
-      for (const [i, j] of [
-        [0, 0],
-        [0, 1],
-        [1, 0],
-        [1, 1],
-      ] as const) {
+      for (const [i, j] of WINDOW_2X2) {
         x[(i * 8 + j) * 8 + k] = k < 4 ? Number.NaN : Number.NEGATIVE_INFINITY;
       }
     }
