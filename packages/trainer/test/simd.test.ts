@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,13 @@ import {
   filterGradInfo,
   SIMD_SPLIT_MIN,
 } from '../src/kernels/conv2d-backprop-filter.ts';
-import { heapPtr, MEMORY_BOUND_SPLIT_MIN, simdKernels, splitBatch } from '../src/kernels/simd.ts';
+import {
+  heapPtr,
+  MEMORY_BOUND_SPLIT_MIN,
+  SimdKernels,
+  simdKernels,
+  splitBatch,
+} from '../src/kernels/simd.ts';
 import { relError, seeded, setUpBackendsWith, sizeOf, wasmBackend } from './parity.ts';
 
 const TOLERANCE = 1e-4;
@@ -55,6 +62,44 @@ describe('the SIMD module', () => {
     ]);
     expect(splitBatch(1, 2)).toEqual([[0, 1]]);
     expect(splitBatch(7, 1)).toEqual([[0, 7]]);
+  });
+
+  it('runs every part on this thread when the helper cannot start', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'simd-worker-'));
+    const file = path.join(dir, 'broken-worker.mjs');
+    // What simd/worker.mjs reports when it cannot instantiate the module.
+    await writeFile(
+      file,
+      "import { workerData } from 'node:worker_threads';\n" +
+        'const c = new Int32Array(workerData.control);\n' +
+        'Atomics.store(c, c.length - 2, -1);\n' +
+        'Atomics.notify(c, c.length - 2);\n',
+    );
+    const memory = (backend as unknown as { wasm: { wasmMemory: WebAssembly.Memory } }).wasm.wasmMemory;
+    const module = new WebAssembly.Module(readFileSync(path.join(SIMD_OUT_DIR, SIMD_VARIANTS.shared)));
+    const kernels = new SimdKernels(module, memory, 1, pathToFileURL(file));
+    expect(kernels.threads).toBe(2);
+    await tf.setBackend('wasm');
+    const x = tf.tidy(() => tf.randomUniform([4, 28, 28, 32], -1, 1, 'float32', 3));
+    const dy = tf.tidy(() => tf.randomUniform([4, 14, 14, 32], -1, 1, 'float32', 4));
+    const dx = backend.makeOutput([4, 28, 28, 32], 'float32');
+    const ptrs = [heapPtr(backend, x), heapPtr(backend, dy), heapPtr(backend, dx)];
+    const warned = new Promise((resolve) => process.once('warning', resolve));
+    kernels.run('maxPool2x2Grad', [
+      [...ptrs, 0, 2, 28, 28, 32, 14, 14, 0, 0],
+      [...ptrs, 2, 4, 28, 28, 32, 14, 14, 0, 0],
+    ]);
+    expect(kernels.threads).toBe(1);
+    expect(String(await warned)).toMatch(/did not start/);
+    const want = maxPoolGradByBruteForce(
+      x.dataSync() as Float32Array,
+      dy.dataSync() as Float32Array,
+      [4, 28, 28, 32],
+    );
+    expect(Array.from(backend.readSync(dx.dataId) as Float32Array)).toEqual(Array.from(want));
+    backend.disposeData(dx.dataId);
+    tf.dispose([x, dy]);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('reports a kernel that traps on a helper thread or this one, and keeps working', () => {

@@ -74,21 +74,31 @@ function backendMemory(backend: BackendWasm): WebAssembly.Memory | undefined {
 const KERNELS = ['filterGrad', 'maxPool2x2Grad', 'upsample2x', 'upsample2xGrad', 'adamStep', 'gemm'] as const;
 export type SimdKernelName = (typeof KERNELS)[number];
 
-/** Int32 slots per worker control block (see simd/worker.mjs); the last one is the error flag. */
+/** Int32 slots per worker control block (layout in simd/worker.mjs). */
 const CONTROL_SLOTS = 32;
+const READY = CONTROL_SLOTS - 2;
+const ERROR = CONTROL_SLOTS - 1;
+/** How long a helper may take to start, and to finish a job, before it is given up on. */
+const START_TIMEOUT_MS = 10_000;
+const JOB_TIMEOUT_MS = 120_000;
 
 /** The kernels over one backend's memory, and helper threads sharing that memory. */
 export class SimdKernels {
   readonly exports: SimdExports;
-  private readonly workers: { worker: Worker; ctrl: Int32Array }[] = [];
+  private workers: { worker: Worker; ctrl: Int32Array }[] = [];
+  private started = false;
 
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, helpers: number) {
+  /** `workerFile` is the helper's script (replaceable to test a helper that cannot start). */
+  constructor(
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    helpers: number,
+    workerFile = new URL('./simd/worker.mjs', import.meta.url),
+  ) {
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdExports;
     for (let i = 0; i < helpers; i++) {
       const control = new SharedArrayBuffer(CONTROL_SLOTS * 4);
-      const worker = new Worker(new URL('./simd/worker.mjs', import.meta.url), {
-        workerData: { module, memory, control, kernels: KERNELS },
-      });
+      const worker = new Worker(workerFile, { workerData: { module, memory, control, kernels: KERNELS } });
       // Idle helpers wait on the control block and must not keep the process alive.
       worker.unref();
       this.workers.push({ worker, ctrl: new Int32Array(control) });
@@ -101,16 +111,34 @@ export class SimdKernels {
   }
 
   /**
-   * Runs `kernel` once per argument list, the first on this thread and the others on helper threads,
-   * and returns when all have finished. The lists must touch disjoint outputs.
+   * Waits (once) for the helpers to start. One that could not is dropped with the rest, and the
+   * kernels run on this thread alone: slower, never wrong or stuck.
+   */
+  private awaitHelpers(): void {
+    if (this.started) return;
+    this.started = true;
+    const ready = this.workers.every(({ ctrl }) => {
+      Atomics.wait(ctrl, READY, 0, START_TIMEOUT_MS);
+      return Atomics.load(ctrl, READY) === 1;
+    });
+    if (ready) return;
+    for (const { worker } of this.workers) void worker.terminate();
+    this.workers = [];
+    process.emitWarning('the SIMD helper thread did not start: its kernels run on one thread');
+  }
+
+  /**
+   * Runs `kernel` once per argument list, the first on this thread and the others on helper threads
+   * (or after it, on this thread, if the helpers could not start), and returns when all have
+   * finished. The lists must touch disjoint outputs.
    */
   run(kernel: SimdKernelName, argLists: number[][]): void {
-    if (argLists.length > this.threads)
-      throw new Error(`${argLists.length} jobs for ${this.threads} threads`);
+    if (argLists.length > 1) this.awaitHelpers();
     const index = KERNELS.indexOf(kernel);
-    const posted = argLists.slice(1).map((args, i) => {
+    const helped = argLists.slice(1, this.threads);
+    const posted = helped.map((args, i) => {
       const { ctrl } = this.workers[i] as { ctrl: Int32Array };
-      if (args.length > CONTROL_SLOTS - 5) throw new Error(`${kernel}: too many arguments`);
+      if (args.length > READY - 4) throw new Error(`${kernel}: too many arguments`);
       ctrl[2] = index;
       ctrl[3] = args.length;
       ctrl.set(args, 4);
@@ -123,14 +151,18 @@ export class SimdKernels {
     let failure: unknown;
     try {
       call(...(argLists[0] ?? []));
+      for (const args of argLists.slice(1 + helped.length)) call(...args);
     } catch (error) {
       failure = error;
     }
     for (const { ctrl, seq } of posted) {
+      const deadline = performance.now() + JOB_TIMEOUT_MS;
       for (let done = Atomics.load(ctrl, 1); done !== seq; done = Atomics.load(ctrl, 1)) {
-        Atomics.wait(ctrl, 1, done);
+        if (Atomics.wait(ctrl, 1, done, deadline - performance.now()) === 'timed-out') {
+          throw new Error(`${kernel}: a helper thread did not finish within ${JOB_TIMEOUT_MS / 1000} s`);
+        }
       }
-      if (ctrl[CONTROL_SLOTS - 1] !== 0) failure ??= new Error(`${kernel} failed on a helper thread`);
+      if (ctrl[ERROR] !== 0) failure ??= new Error(`${kernel} failed on a helper thread`);
     }
     if (failure !== undefined) throw failure;
   }
