@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32, type TensorInfo } from './shared.ts';
-import { heapPtr, simdKernels } from './simd.ts';
+import { activeSimdKernels, heapPtr } from './simd.ts';
 
 type AdamState = {
   accBeta1: tf.Variable;
@@ -10,6 +9,8 @@ type AdamState = {
   accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
 };
 
+type AdamGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
+
 /**
  * tfjs's Adam with each variable's update done by one SIMD kernel (assembly/kernels.ts adamStep) on the
  * wasm backend, instead of ten element-wise kernels and their intermediate tensors: Adam was ~6 of the
@@ -17,24 +18,21 @@ type AdamState = {
  * float32 operations in the same order, so the values are bit-identical to tfjs's; any other backend,
  * or a non-float32 variable, takes tfjs's own path.
  */
-type AdamGradients = Parameters<tf.AdamOptimizer['applyGradients']>[0];
-
 export class FusedAdam extends tf.AdamOptimizer {
   override applyGradients(variableGradients: AdamGradients): void {
-    const backend = tf.getBackend() === 'wasm' ? (tf.backend() as BackendWasm) : undefined;
-    const kernels = backend && simdKernels(backend);
+    const simd = activeSimdKernels();
     const list = Array.isArray(variableGradients)
       ? variableGradients
       : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
     const vars = list.map(({ name }) => tf.engine().registeredVariables[name]);
     if (
-      backend === undefined ||
-      kernels === undefined ||
+      simd === undefined ||
       list.some(({ tensor }, i) => tensor.dtype !== 'float32' || vars[i]?.dtype !== 'float32')
     ) {
       super.applyGradients(variableGradients);
       return;
     }
+    const { backend, kernels } = simd;
     const state = this as unknown as AdamState;
     const f = Math.fround;
     tf.tidy(() => {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, heapValues, input, type KernelArgs, type TensorInfo } from './shared.ts';
-import { heapPtr, MEMORY_BOUND_SPLIT_MIN, simdKernels, splitBatch } from './simd.ts';
+import { heapPtr, simdKernels } from './simd.ts';
 
 /**
  * dx = dy routed to the position of each window's maximum. The 2×2 stride-2 pools of the models (with
@@ -38,11 +38,18 @@ export function maxPoolGrad(args: KernelArgs<tf.MaxPoolGradAttrs>): TensorInfo {
   const simd = simdKernels(backend);
   if (pool2x2 && simd !== undefined && c % 4 === 0 && x.dtype === 'float32' && dy.dtype === 'float32') {
     const ptrs = [heapPtr(backend, x), heapPtr(backend, dy), heapPtr(backend, dx)];
-    const parts = splitBatch(n, n * h * w * c >= MEMORY_BOUND_SPLIT_MIN ? simd.threads : 1);
-    simd.run(
-      'maxPool2x2Grad',
-      parts.map(([n0, n1]) => [...ptrs, n0, n1, h, w, c, ho, wo, pt, pl]),
-    );
+    simd.runOverBatch('maxPool2x2Grad', n, n * h * w * c, (n0, n1) => [
+      ...ptrs,
+      n0,
+      n1,
+      h,
+      w,
+      c,
+      ho,
+      wo,
+      pt,
+      pl,
+    ]);
     return dx;
   }
   const xv = x.dtype === 'float32' ? heapF32(backend, x) : heapValues(backend, x);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { heapF32, heapValues, input, type KernelArgs, type TensorInfo } from './shared.ts';
-import { heapPtr, MEMORY_BOUND_SPLIT_MIN, simdKernels, splitBatch } from './simd.ts';
+import { heapPtr, simdKernels } from './simd.ts';
 
 /**
  * Source row (or column) of each output row of the forward ResizeNearestNeighbor, computed exactly as
@@ -50,11 +50,15 @@ export function resizeNearestNeighborGrad(args: KernelArgs<tf.ResizeNearestNeigh
   const simd = simdKernels(backend);
   if (doubling && simd !== undefined && c % 4 === 0 && dy.dtype === 'float32') {
     const [dyPtr, dxPtr] = [heapPtr(backend, dy), heapPtr(backend, dx)];
-    const parts = splitBatch(n, n * outH * outW * c >= MEMORY_BOUND_SPLIT_MIN ? simd.threads : 1);
-    simd.run(
-      'upsample2xGrad',
-      parts.map(([n0, n1]) => [dyPtr, dxPtr, n0, n1, inH, inW, c]),
-    );
+    simd.runOverBatch('upsample2xGrad', n, n * outH * outW * c, (n0, n1) => [
+      dyPtr,
+      dxPtr,
+      n0,
+      n1,
+      inH,
+      inW,
+      c,
+    ]);
     return dx;
   }
   const dv = dy.dtype === 'float32' ? heapF32(backend, dy) : heapValues(backend, dy);

@@ -3,7 +3,7 @@ import { override } from './override.ts';
 // The forward op and its gradient must agree on every output pixel's source: one function serves both.
 import { isDoubling, nearestSource } from './resize-nearest-neighbor-grad.ts';
 import { input } from './shared.ts';
-import { heapPtr, MEMORY_BOUND_SPLIT_MIN, simdKernels, splitBatch } from './simd.ts';
+import { heapPtr, simdKernels } from './simd.ts';
 import { heapSpan } from './views.ts';
 
 /**
@@ -35,11 +35,7 @@ export const resizeNearestNeighborOverride = override<tf.ResizeNearestNeighborAt
     const doubling = oh === 2 * h && ow === 2 * w && isDoubling(rows) && isDoubling(cols);
     if (doubling && simd !== undefined && c % 4 === 0 && images.dtype !== 'bool') {
       const [xPtr, outPtr] = [heapPtr(backend, images), heapPtr(backend, out)];
-      const parts = splitBatch(n, n * oh * ow * c >= MEMORY_BOUND_SPLIT_MIN ? simd.threads : 1);
-      simd.run(
-        'upsample2x',
-        parts.map(([n0, n1]) => [xPtr, outPtr, n0, n1, h, w, c]),
-      );
+      simd.runOverBatch('upsample2x', n, n * oh * ow * c, (n0, n1) => [xPtr, outPtr, n0, n1, h, w, c]);
       return out;
     }
     const [heap, src] = heapSpan(backend, images);

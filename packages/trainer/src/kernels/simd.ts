@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { TensorInfo } from './shared.ts';
 import { dataOf } from './views.ts';
@@ -166,6 +167,24 @@ export class SimdKernels {
     }
     if (failure !== undefined) throw failure;
   }
+
+  /**
+   * Runs a memory-bound `kernel` over images [0, n) of an input of `elements` elements: split into
+   * contiguous image ranges over the threads from MEMORY_BOUND_SPLIT_MIN elements on, else one call.
+   * `args` builds the argument list for images [n0, n1).
+   */
+  runOverBatch(
+    kernel: SimdKernelName,
+    n: number,
+    elements: number,
+    args: (n0: number, n1: number) => number[],
+  ): void {
+    const parts = splitBatch(n, elements >= MEMORY_BOUND_SPLIT_MIN ? this.threads : 1);
+    this.run(
+      kernel,
+      parts.map(([n0, n1]) => args(n0, n1)),
+    );
+  }
 }
 
 /** Elements below which a memory-bound kernel runs on one thread: waking a helper costs more. */
@@ -186,6 +205,14 @@ let enabled = true;
 /** Turns this package's SIMD kernels off (or back on), for measuring the wasm backend as shipped. */
 export function setSimdKernelsEnabled(on: boolean): void {
   enabled = on;
+}
+
+/** The active backend and its kernels when it is the wasm backend and they can run there. */
+export function activeSimdKernels(): { backend: BackendWasm; kernels: SimdKernels } | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const backend = tf.backend() as BackendWasm;
+  const kernels = simdKernels(backend);
+  return kernels && { backend, kernels };
 }
 
 /**

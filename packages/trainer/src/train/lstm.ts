@@ -11,9 +11,8 @@
  * (checked in test/lstm.test.ts against tf.layers.lstm, values and gradients).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { heapF32 } from '../kernels/shared.ts';
-import { heapPtr, simdKernels } from '../kernels/simd.ts';
+import { activeSimdKernels, heapPtr } from '../kernels/simd.ts';
 
 export interface LstmWeights {
   /** [features, 4·units] */
@@ -54,14 +53,14 @@ interface StepProduct {
  */
 function stepProduct(w: tf.Tensor2D, batch: number): StepProduct {
   const [k, n] = w.shape;
-  const backend = tf.getBackend() === 'wasm' ? (tf.backend() as BackendWasm) : undefined;
-  const kernels = backend && simdKernels(backend);
-  if (backend === undefined || kernels === undefined || n % 4 !== 0 || w.dtype !== 'float32') {
+  const simd = activeSimdKernels();
+  if (simd === undefined || n % 4 !== 0 || w.dtype !== 'float32') {
     const product = (h: Float32Array, out: Float32Array) => {
       out.set(read(() => tf.matMul(tf.tensor2d(h, [batch, k]), w)));
     };
     return Object.assign(product, { dispose() {} });
   }
+  const { backend, kernels } = simd;
   const hBuf = backend.makeOutput([batch, k], 'float32');
   const outBuf = backend.makeOutput([batch, n], 'float32');
   const args = [heapPtr(backend, hBuf), heapPtr(backend, w), heapPtr(backend, outBuf), batch, k, n];
