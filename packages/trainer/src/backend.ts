@@ -105,3 +105,21 @@ export async function selectBackend(
   await tf.setBackend('cpu');
   return { name: 'cpu', description: 'cpu (plain JavaScript, slow)' };
 }
+
+/**
+ * One line saying what became of an explicit `--threads n`, where it is not what runs: the wasm
+ * backend caps XNNPACK's pool (at 8 threads in backend.cc) and falls back to one thread where its
+ * workers cannot start; the other backends do not use the option at all.
+ */
+export function threadsNote(requested: number | undefined, backend: BackendInfo): string | undefined {
+  if (requested === undefined) return undefined;
+  if (backend.name !== 'wasm')
+    return `--threads ${requested} applies to the wasm backend only; the ${backend.name} backend ignores it`;
+  const actual = backend.threads ?? 1;
+  if (actual >= requested) return undefined;
+  const cores = os.availableParallelism();
+  const machine = requested > cores ? ` (this machine has ${cores} core${cores === 1 ? '' : 's'})` : '';
+  return actual > 1
+    ? `--threads ${requested}: the wasm backend runs at most ${actual} threads; using ${actual}${machine}`
+    : `--threads ${requested}: the wasm backend could not start worker threads; using 1${machine}`;
+}

@@ -1,14 +1,22 @@
 #!/usr/bin/env -S node --import tsx
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CATALOG, isModelId, MODEL_IDS, type ModelId } from '@autoencoders/modelkit';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BACKEND_CHOICES, type BackendChoice, DEFAULT_WASM_THREADS, selectBackend } from './backend.ts';
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  DEFAULT_WASM_THREADS,
+  selectBackend,
+  threadsNote,
+} from './backend.ts';
 import { defaultDataDir, loadDataset } from './data/mnist.ts';
-import { UserError } from './errors.ts';
+import { fileError, isSystemError, UserError } from './errors.ts';
 import { writeFileAtomic } from './io/atomic.ts';
+import { prepareOutDir } from './io/out-dir.ts';
 import { summaryTable } from './report/summary.ts';
-import { type Metrics, runModel } from './run.ts';
+import { type Metrics, OUTPUT_LAYOUT, runModel } from './run.ts';
 import {
   DEFAULT_LEARNING_RATE,
   OPTIMIZERS,
@@ -19,7 +27,7 @@ import {
   type RunConfig,
 } from './train/config.ts';
 import { terminalProgress } from './train/progress.ts';
-import { Interrupted } from './train/train.ts';
+import { CHECKPOINT_FILE, Interrupted, readResumableCheckpoint } from './train/train.ts';
 
 function positiveInt(name: string) {
   return (value: string) => {
@@ -142,6 +150,26 @@ export function program(): Command {
     .exitOverride();
 }
 
+function runConfig(opts: CliOptions, model: ModelId): RunConfig {
+  const defaults = profileDefaults(opts.profile, model);
+  return {
+    model,
+    epochs: opts.epochs ?? defaults.epochs,
+    batchSize: opts.batchSize ?? defaults.batchSize,
+    limit: opts.limit ?? defaults.limit,
+    seed: opts.seed,
+    optimizer: opts.optimizer,
+    // A profile's learning rate is tuned for Adam; another optimizer starts from its own default.
+    learningRate:
+      opts.learningRate ??
+      (opts.optimizer === 'adam' ? defaults.learningRate : undefined) ??
+      DEFAULT_LEARNING_RATE[opts.optimizer],
+    learningRateDrops: opts.lrDrop ?? defaults.learningRateDrops ?? [],
+    l1Reduction: opts.l1Reduction,
+    valSamples: defaults.valSamples,
+  };
+}
+
 /** Relative paths are the user's: pnpm runs scripts in the package folder but records where they were typed. */
 function userPath(p: string): string {
   return path.resolve(process.env.INIT_CWD || process.cwd(), p);
@@ -162,14 +190,30 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
   const opts = cli.opts<CliOptions>();
-  const backend = await selectBackend(opts.backend, opts.threads);
-  console.log(`backend: ${backend.description}`);
+  // An empty path resolves to the current folder: the run would scatter its folders there.
+  if (opts.out === '') throw new UserError('--out is empty: name a folder, e.g. --out artifacts');
+  if (opts.data === '') throw new UserError('--data is empty: name the folder with the four IDX files');
+  const out = userPath(opts.out);
+  const configs = opts.model.map((model) => runConfig(opts, model));
+
+  // Everything that can be checked without a backend is checked first: loading one (and the data)
+  // takes seconds, and an unwritable --out found after training would lose the run.
+  await prepareOutDir(out, opts.model, OUTPUT_LAYOUT);
+  if (opts.resume) {
+    for (const config of configs) {
+      const file = path.join(out, config.model, CHECKPOINT_FILE);
+      if (existsSync(file)) await readResumableCheckpoint(file, config);
+    }
+  }
   const dataDir = opts.data ? userPath(opts.data) : defaultDataDir();
   const data = await loadDataset(dataDir);
+  const backend = await selectBackend(opts.backend, opts.threads);
+  console.log(`backend: ${backend.description}`);
+  const note = threadsNote(opts.threads, backend);
+  if (note) console.error(`note: ${note}`);
   console.log(
     `data: ${data.source}: ${data.train.count.toLocaleString('en-US')} train, ${data.test.count.toLocaleString('en-US')} test images`,
   );
-  const out = userPath(opts.out);
 
   const controller = new AbortController();
   const onSigint = () => {
@@ -181,24 +225,8 @@ async function main(argv: string[]): Promise<number> {
   const progress = terminalProgress();
   const results: Metrics[] = [];
   try {
-    for (const model of opts.model) {
-      const defaults = profileDefaults(opts.profile, model);
-      const config: RunConfig = {
-        model,
-        epochs: opts.epochs ?? defaults.epochs,
-        batchSize: opts.batchSize ?? defaults.batchSize,
-        limit: opts.limit ?? defaults.limit,
-        seed: opts.seed,
-        optimizer: opts.optimizer,
-        // A profile's learning rate is tuned for Adam; another optimizer starts from its own default.
-        learningRate:
-          opts.learningRate ??
-          (opts.optimizer === 'adam' ? defaults.learningRate : undefined) ??
-          DEFAULT_LEARNING_RATE[opts.optimizer],
-        learningRateDrops: opts.lrDrop ?? defaults.learningRateDrops ?? [],
-        l1Reduction: opts.l1Reduction,
-        valSamples: defaults.valSamples,
-      };
+    for (const config of configs) {
+      const model = config.model;
       results.push(
         await runModel({
           config,
@@ -235,6 +263,12 @@ main(process.argv).then(
   (error: unknown) => {
     if (error instanceof UserError) {
       console.error(`error: ${error.message}`);
+      process.exit(error.exitCode);
+    }
+    // A file that vanished, a full disk, a folder made read-only mid-run: the user's to fix, and
+    // the path says where. Errors without a path stay bugs, with their stack.
+    if (isSystemError(error) && error.path) {
+      console.error(`error: ${fileError(error).message}`);
       process.exit(2);
     }
     console.error(error);

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   CATALOG,
@@ -13,11 +13,12 @@ import type { BackendInfo } from './backend.ts';
 import type { Dataset } from './data/mnist.ts';
 import { writeFileAtomic } from './io/atomic.ts';
 import { saveLayersModel } from './io/layers-model.ts';
+import { makeDir, type OutputLayout } from './io/out-dir.ts';
 import { evaluate, qualityFigures, type TestMetrics } from './report/evaluate.ts';
 import { writeFigures } from './report/figures.ts';
 import type { RunConfig } from './train/config.ts';
 import type { Progress } from './train/progress.ts';
-import { type EpochRecord, train, trainableVariables } from './train/train.ts';
+import { CHECKPOINT_FILE, type EpochRecord, HISTORY_FILE, train, trainableVariables } from './train/train.ts';
 
 /** metrics.json: what a run achieved and everything needed to make it again. */
 export interface Metrics {
@@ -62,11 +63,22 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** What a run writes into `<out>/` and `<out>/<id>/`, checked before it starts. */
+export const OUTPUT_LAYOUT: OutputLayout = {
+  top: { 'summary.md': 'file' },
+  perModel: {
+    [CHECKPOINT_FILE]: 'file',
+    [HISTORY_FILE]: 'file',
+    'metrics.json': 'file',
+    figures: 'folder',
+  },
+};
+
 /** Trains one model, then writes its networks, metrics, history and figures to `<out>/<id>/`. */
 export async function runModel(options: RunOptions): Promise<Metrics> {
   const { config, data } = options;
   const dir = path.join(options.out, config.model);
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir, `${config.model} model's`);
   const trainSamples = Math.min(config.limit ?? Number.POSITIVE_INFINITY, data.train.count);
   const { networks, history } = await train({
     config,

@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultDataDir } from '../src/data/mnist.ts';
 import { tempDir } from './helpers.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../src/cli.ts');
@@ -15,6 +17,32 @@ function cli(...args: string[]) {
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/**
+ * The CLI's promise for a bad input: exactly one line on stderr, of the given form, no stack
+ * trace, and the exit code.
+ */
+function expectOneLine(result: ReturnType<typeof cli>, code: number, line: RegExp) {
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+  expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(line)]);
+  expect(result.code).toBe(code);
+}
+
+/** Regex-escapes a path for a line pattern. */
+const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A data folder linking to the real MNIST files, with `name` replaced by what `replace` makes. */
+async function dataWith(dir: string, name: string, replace: (file: string) => Promise<void>) {
+  await mkdir(dir, { recursive: true });
+  for (const entry of readdirSync(defaultDataDir())) {
+    if (entry !== name) await symlink(path.join(defaultDataDir(), entry), path.join(dir, entry));
+  }
+  await replace(path.join(dir, name));
+  return dir;
+}
+
+// Quick settings for runs that are refused before training: any training they did would be short.
+const QUICK = ['--model', 'simple', '--backend', 'cpu', '--limit', '64', '--epochs', '1'];
 
 describe('autoencoders-train', () => {
   let dir: string;
@@ -142,5 +170,213 @@ describe('autoencoders-train', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain('resuming simple after epoch 2');
     expect(readFileSync(path.join(model, 'history.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+});
+
+describe('autoencoders-train refuses broken files and folders with one line and exit code 2', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await chmod(path.join(dir, 'read-only'), 0o755).catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a data file that is a folder', async () => {
+    const data = await dataWith(path.join(dir, 'data-folder'), 't10k-labels-idx1-ubyte', (f) => mkdir(f));
+    const result = cli(...QUICK, '--data', data, '--out', path.join(dir, 'out-data-folder'));
+    expectOneLine(
+      result,
+      2,
+      new RegExp(
+        `^error: ${re(data)}/t10k-labels-idx1-ubyte: cannot read this data file: is a folder, not a file$`,
+      ),
+    );
+    // Found before any backend is loaded.
+    expect(result.stdout).not.toContain('backend:');
+  });
+
+  it('a data file that is a dangling symbolic link', async () => {
+    const nowhere = path.join(dir, 'nowhere');
+    const data = await dataWith(path.join(dir, 'data-link'), 'train-labels-idx1-ubyte', (f) =>
+      symlink(nowhere, f),
+    );
+    expectOneLine(
+      cli(...QUICK, '--data', data, '--out', path.join(dir, 'out-data-link')),
+      2,
+      new RegExp(
+        `^error: ${re(data)}/train-labels-idx1-ubyte: cannot read this data file: is a symbolic link to ${re(nowhere)}, which does not exist$`,
+      ),
+    );
+  });
+
+  it.each<[string, (root: string) => Promise<{ out: string; line: string }>]>([
+    [
+      'a file',
+      async (root) => {
+        await writeFile(path.join(root, 'file'), 'x');
+        const out = path.join(root, 'file');
+        return { out, line: `${out}: cannot use it as the --out folder: it is a file` };
+      },
+    ],
+    [
+      'a path under a file',
+      async (root) => {
+        await writeFile(path.join(root, 'file'), 'x');
+        const out = path.join(root, 'file', 'sub', 'dir');
+        return {
+          out,
+          line: `${out}: cannot create the --out folder: ${path.join(root, 'file')} is a file, not a folder`,
+        };
+      },
+    ],
+    [
+      'a folder holding a file where <out>/<id> should be a folder',
+      async (root) => {
+        await writeFile(path.join(root, 'simple'), 'x');
+        return {
+          out: root,
+          line: `${path.join(root, 'simple')}: is a file, but the run writes the simple model's results here as a folder (move it, or choose another --out)`,
+        };
+      },
+    ],
+    [
+      "a folder holding a folder where a model's checkpoint file goes",
+      async (root) => {
+        await mkdir(path.join(root, 'simple', 'checkpoint.bin'), { recursive: true });
+        return {
+          out: root,
+          line: `${path.join(root, 'simple', 'checkpoint.bin')}: is a folder, but the run writes the simple model's checkpoint.bin here as a file (move it, or choose another --out)`,
+        };
+      },
+    ],
+  ])('--out that is %s', async (_, make) => {
+    const root = path.join(dir, `out-${Math.random().toString(36).slice(2)}`);
+    await mkdir(root);
+    const { out, line } = await make(root);
+    const result = cli(...QUICK, '--out', out);
+    expectOneLine(result, 2, new RegExp(`^error: ${re(line)}$`));
+    expect(result.stdout).not.toContain('backend:');
+  });
+
+  // Root writes through permission bits, so a read-only folder is made where even root cannot
+  // write: sysfs takes no new files, procfs no new folders (where Node's recursive mkdir hung).
+  it.skipIf(!existsSync('/sys/kernel'))('--out that is not writable, even for root (/sys/kernel)', () => {
+    const result = cli(...QUICK, '--out', '/sys/kernel');
+    expectOneLine(
+      result,
+      2,
+      /^error: \/sys\/kernel: cannot write in the --out folder: (permission denied|is on a read-only file system|operation not permitted)$/,
+    );
+    expect(result.stdout).not.toContain('backend:');
+  });
+
+  it.skipIf(!existsSync('/proc/self'))('--out that cannot be created, even by root (/proc/…)', () => {
+    expectOneLine(
+      cli(...QUICK, '--out', '/proc/autoencoders-out'),
+      2,
+      /^error: \/proc\/autoencoders-out: cannot create the --out folder: \/proc takes no new folders \(ENOENT\)$/,
+    );
+  });
+
+  it.skipIf(process.getuid?.() === 0)(
+    '--out that is a read-only folder (skipped as root: root writes through permission bits)',
+    async () => {
+      const out = path.join(dir, 'read-only');
+      await mkdir(out);
+      await chmod(out, 0o555);
+      expectOneLine(
+        cli(...QUICK, '--out', out),
+        2,
+        new RegExp(`^error: ${re(out)}: cannot write in the --out folder: permission denied$`),
+      );
+    },
+  );
+
+  it("--out ''", () => {
+    const result = cli(...QUICK, '--out', '');
+    expectOneLine(result, 2, /^error: --out is empty: name a folder, e.g. --out artifacts$/);
+  });
+
+  it.each<[string, Uint8Array, string]>([
+    [
+      'holding only its magic line',
+      new TextEncoder().encode('AECKPT1\n'),
+      'truncated: 8 bytes, it ends before its header',
+    ],
+    [
+      'with a garbled header',
+      (() => {
+        const json = new TextEncoder().encode('{"run": {"model": "simple",, ]');
+        const bytes = new Uint8Array(12 + json.length);
+        bytes.set(new TextEncoder().encode('AECKPT1\n'));
+        new DataView(bytes.buffer).setUint32(8, json.length, true);
+        bytes.set(json, 12);
+        return bytes;
+      })(),
+      'its header is not valid JSON',
+    ],
+  ])('--resume from a checkpoint %s', async (_, bytes, why) => {
+    const out = path.join(dir, `checkpoint-${Math.random().toString(36).slice(2)}`);
+    const file = path.join(out, 'simple', 'checkpoint.bin');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, bytes);
+    const result = cli(...QUICK, '--out', out, '--resume');
+    expectOneLine(
+      result,
+      2,
+      new RegExp(`^error: ${re(file)}: broken checkpoint \\(${re(why)}\\); delete it to start over$`),
+    );
+    expect(result.stdout).not.toContain('backend:');
+  });
+});
+
+describe('autoencoders-train on a run that goes wrong', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stops at a NaN loss with one line naming model, epoch and step, exit code 1, and writes no results', () => {
+    const out = path.join(dir, 'diverged');
+    const result = cli(...QUICK, '--batch-size', '16', '--learning-rate', '1e308', '--out', out);
+    expectOneLine(
+      result,
+      1,
+      /^error: simple: the loss became NaN at epoch 1, step 2 of 4; lower --learning-rate \(it was 1e\+308\) and start again; nothing was checkpointed$/,
+    );
+    for (const file of ['metrics.json', 'checkpoint.bin', 'history.jsonl', 'autoencoder', 'figures'])
+      expect(existsSync(path.join(out, 'simple', file)), file).toBe(false);
+    expect(existsSync(path.join(out, 'summary.md'))).toBe(false);
+  });
+
+  // Each run is made to diverge right away: the note is printed once the backend has loaded, and
+  // a run that stops there keeps these tests fast (and stderr to two lines of known form).
+  const DIVERGE = ['--batch-size', '16', '--learning-rate', '1e308'];
+  const DIVERGED = /^error: simple: the loss became NaN at epoch 1, step \d of 4; /;
+
+  it('says in one line what --threads really runs where the wasm backend caps it', () => {
+    const out = path.join(dir, 'threads');
+    const result = cli(...QUICK, ...DIVERGE, '--backend', 'wasm', '--threads', '1000', '--out', out);
+    expect(result.stdout).toMatch(/^backend: wasm \(8 threads, fast gradient kernels\)$/m);
+    const cores = os.availableParallelism();
+    const note = `note: --threads 1000: the wasm backend runs at most 8 threads; using 8 (this machine has ${cores} core${cores === 1 ? '' : 's'})`;
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([note, expect.stringMatching(DIVERGED)]);
+    expect(result.code).toBe(1);
+  });
+
+  it('says in one line that --threads is ignored by a backend other than wasm', () => {
+    const result = cli(...QUICK, ...DIVERGE, '--threads', '4', '--out', path.join(dir, 'threads-cpu'));
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      'note: --threads 4 applies to the wasm backend only; the cpu backend ignores it',
+      expect.stringMatching(DIVERGED),
+    ]);
+    expect(result.code).toBe(1);
   });
 });

@@ -1,13 +1,14 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelId } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.ts';
+import { Diverged } from '../src/errors.ts';
 import type { RunConfig } from '../src/train/config.ts';
 import { type Progress, silentProgress } from '../src/train/progress.ts';
-import { CHECKPOINT_FILE, Interrupted, train, trainableVariables } from '../src/train/train.ts';
+import { CHECKPOINT_FILE, HISTORY_FILE, Interrupted, train, trainableVariables } from '../src/train/train.ts';
 import { config, slice, tempDir } from './helpers.ts';
 
 beforeAll(async () => {
@@ -22,11 +23,11 @@ afterEach(async () => {
 async function run(
   run: RunConfig,
   outDir: string,
-  options: { resume?: boolean; progress?: Progress; signal?: AbortSignal } = {},
+  options: { resume?: boolean; progress?: Progress; signal?: AbortSignal; images?: Float32Array } = {},
 ) {
   const result = await train({
     config: run,
-    train: await slice(256),
+    train: options.images ?? (await slice(256)),
     validation: await slice(32, 'test'),
     outDir,
     resume: options.resume ?? false,
@@ -113,5 +114,25 @@ describe('an interrupted run', () => {
     await expect(run(config('simple', { epochs: 2, batchSize: 64 }), dir, { resume: true })).rejects.toThrow(
       /cannot resume, batchSize was 32, now 64; pass the same options or drop --resume/,
     );
+  });
+});
+
+describe('a diverging run', () => {
+  it('stops at the first non-finite loss and leaves the last good checkpoint and history untouched', async () => {
+    const full = config('simple', { epochs: 2 });
+    const dir = await tempDir();
+    dirs.push(dir);
+    await run({ ...full, epochs: 1 }, dir);
+    const checkpoint = readFileSync(path.join(dir, CHECKPOINT_FILE));
+    const history = readFileSync(path.join(dir, HISTORY_FILE), 'utf8');
+    // Same settings, so the resume is allowed; the images make the loss NaN from epoch 2's first step.
+    const poisoned = (await slice(256)).fill(Number.NaN);
+    const failure = run(full, dir, { resume: true, images: poisoned });
+    await expect(failure).rejects.toBeInstanceOf(Diverged);
+    await expect(failure).rejects.toThrow(
+      'simple: the loss became NaN at epoch 2, step 1 of 8; lower --learning-rate (it was 0.001) and start again; the checkpoint after epoch 1 is kept',
+    );
+    expect(readFileSync(path.join(dir, CHECKPOINT_FILE)).equals(checkpoint)).toBe(true);
+    expect(readFileSync(path.join(dir, HISTORY_FILE), 'utf8')).toBe(history);
   });
 });

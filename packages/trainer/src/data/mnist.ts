@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { IMAGE_SIDE, IMAGE_SIZE } from '@autoencoders/modelkit';
-import { UserError } from '../errors.ts';
+import { describeFileProblem, isSystemError, UserError, withFileErrors } from '../errors.ts';
 import { parseIdx } from './idx.ts';
 
 /** Images as floats in [0, 1], one row of 784 per image; labels as bytes. */
@@ -63,7 +63,8 @@ function findFile(dir: string, entries: string[], names: readonly string[]): str
 }
 
 async function readMaybeGzip(file: string): Promise<Uint8Array> {
-  const bytes = await readFile(file);
+  // A listed name can still be a folder, a dangling link or unreadable.
+  const bytes = await withFileErrors(file, () => readFile(file), 'cannot read this data file');
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       return gunzipSync(bytes);
@@ -102,7 +103,9 @@ export async function loadDataset(
   let entries: string[];
   try {
     entries = await readdir(dir);
-  } catch {
+  } catch (error) {
+    if (isSystemError(error) && error.code !== 'ENOENT')
+      throw new UserError(`${dir}: cannot read the data folder: ${describeFileProblem(dir, error)}`);
     throw new UserError(`${dir}: no such data folder (expected the four MNIST IDX files in it)`);
   }
   const [train, test] = await Promise.all([

@@ -1,20 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileError, isSystemError } from '../errors.ts';
+
+/** A failed write names the file the caller asked for, not a temporary one. */
+function named(error: unknown, target: string, doing = 'cannot write it'): unknown {
+  return isSystemError(error) ? fileError(error, target, doing) : error;
+}
 
 /**
  * Writes a file so that readers see the old content or the new one, never half of it:
  * a temporary file in the same folder, then a rename (atomic on POSIX file systems).
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await mkdir(path.dirname(file), { recursive: true }).catch((error: unknown) => {
+    throw named(error, path.dirname(file), 'cannot create the folder');
+  });
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await writeFile(tmp, data);
     await rename(tmp, file);
   } catch (error) {
     await rm(tmp, { force: true });
-    throw error;
+    throw named(error, file);
   }
 }
 
@@ -26,7 +34,9 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
   const suffix = randomBytes(4).toString('hex');
   const tmp = `${dir}.${suffix}.tmp`;
   const old = `${dir}.${suffix}.old`;
-  await mkdir(tmp, { recursive: true });
+  await mkdir(tmp, { recursive: true }).catch((error: unknown) => {
+    throw named(error, dir);
+  });
   try {
     await fill(tmp);
     await rename(dir, old).catch((error: NodeJS.ErrnoException) => {
@@ -35,7 +45,7 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
     await rename(tmp, dir);
   } catch (error) {
     await rm(tmp, { recursive: true, force: true });
-    throw error;
+    throw named(error, dir);
   }
   await rm(old, { recursive: true, force: true });
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.ts';
+import type * as tf from '@tensorflow/tfjs';
+import { UserError, withFileErrors } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 
 /**
@@ -56,24 +56,65 @@ export async function saveCheckpoint<Run, Epoch>(
   await writeFileAtomic(file, bytes);
 }
 
-export interface Checkpoint<Run, Epoch> {
+/** A checkpoint's content as read from disk, before any tensor is made (no backend needed). */
+export interface CheckpointData<Run, Epoch> {
   header: CheckpointHeader<Run, Epoch>;
   weights: Float32Array[];
-  optimizer: NamedTensor[];
+  optimizer: { name: string; shape: number[]; values: Float32Array }[];
 }
 
-export async function loadCheckpoint<Run, Epoch>(file: string): Promise<Checkpoint<Run, Epoch>> {
-  const bytes = await readFile(file);
+const isObject = (x: unknown): x is Record<string, unknown> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x);
+
+const isShape = (x: unknown): x is number[] =>
+  Array.isArray(x) && x.every((d) => Number.isSafeInteger(d) && (d as number) >= 0);
+
+/** What is wrong with a parsed header, if anything: it comes from disk and may be anything. */
+function headerProblem(header: unknown): string | undefined {
+  if (!isObject(header)) return 'its header is not a JSON object';
+  if (!isObject(header.run)) return 'its header has no run settings';
+  if (!Array.isArray(header.history) || !header.history.every(isObject))
+    return 'its header has no list of epochs';
+  if (!Array.isArray(header.weights) || !header.weights.every((w) => isObject(w) && isShape(w.shape)))
+    return "its header's weight shapes are malformed";
+  if (
+    !Array.isArray(header.optimizer) ||
+    !header.optimizer.every((w) => isObject(w) && typeof w.name === 'string' && isShape(w.shape))
+  )
+    return "its header's optimiser entries are malformed";
+  const powers = header.adamBetaPowers;
+  if (
+    powers !== undefined &&
+    !(Array.isArray(powers) && powers.length === 2 && powers.every(Number.isFinite))
+  )
+    return "its header's Adam state is malformed";
+  return undefined;
+}
+
+/**
+ * Reads and checks a checkpoint file without making tensors, so that a run can check every
+ * model's checkpoint before loading a backend. Every way the file can be unreadable or broken is
+ * a UserError naming it.
+ */
+export async function readCheckpoint<Run, Epoch>(file: string): Promise<CheckpointData<Run, Epoch>> {
+  const bytes = await withFileErrors(file, () => readFile(file), 'cannot read the checkpoint');
   const broken = (why: string) =>
     new UserError(`${file}: broken checkpoint (${why}); delete it to start over`);
   if (bytes.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) throw broken('not a checkpoint file');
+  if (bytes.length < MAGIC.length + 4)
+    throw broken(`truncated: ${bytes.length} bytes, it ends before its header`);
   const jsonLength = bytes.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4 + jsonLength;
   if (start > bytes.length) throw broken('truncated header');
-  const header = JSON.parse(bytes.subarray(MAGIC.length + 4, start).toString('utf8')) as CheckpointHeader<
-    Run,
-    Epoch
-  >;
+  let header: unknown;
+  try {
+    header = JSON.parse(bytes.subarray(MAGIC.length + 4, start).toString('utf8'));
+  } catch {
+    throw broken('its header is not valid JSON');
+  }
+  const problem = headerProblem(header);
+  if (problem) throw broken(problem);
+  const valid = header as CheckpointHeader<Run, Epoch>;
   let offset = start;
   const take = (shape: number[]) => {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -85,11 +126,8 @@ export async function loadCheckpoint<Run, Epoch>(file: string): Promise<Checkpoi
     offset += n * 4;
     return values;
   };
-  const weights = header.weights.map((w) => take(w.shape));
-  const optimizer = header.optimizer.map((w) => ({
-    name: w.name,
-    tensor: tf.tensor(take(w.shape), w.shape),
-  }));
+  const weights = valid.weights.map((w) => take(w.shape));
+  const optimizer = valid.optimizer.map((w) => ({ name: w.name, shape: w.shape, values: take(w.shape) }));
   if (offset !== bytes.length) throw broken('unexpected trailing data');
-  return { header, weights, optimizer };
+  return { header: valid, weights, optimizer };
 }

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { IMAGE_SIZE, type QualityFigures } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
-import { UserError } from '../errors.ts';
+import { Diverged, UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { FusedAdam } from '../kernels/adam.ts';
 import { MODELS } from '../models/index.ts';
@@ -10,7 +10,7 @@ import { L1_WEIGHT } from '../models/sparse.ts';
 import type { Batch, Networks } from '../models/types.ts';
 import { evaluate, qualityFigures } from '../report/evaluate.ts';
 import { disposeBatch, makeBatch, ranges, STREAM } from './batches.ts';
-import { loadCheckpoint, type NamedTensor, saveCheckpoint } from './checkpoint.ts';
+import { type CheckpointData, type NamedTensor, readCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { learningRateAt, type RunConfig } from './config.ts';
 import type { Progress } from './progress.ts';
 import { deriveSeed, permutation, withSeededMathRandom } from './random.ts';
@@ -49,6 +49,7 @@ export interface TrainOptions {
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
+export const HISTORY_FILE = 'history.jsonl';
 
 export class Interrupted extends Error {
   override name = 'Interrupted';
@@ -165,19 +166,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let history: EpochRecord[] = [];
 
   if (options.resume && existsSync(checkpointFile)) {
-    const checkpoint = await loadCheckpoint<RunConfig, EpochRecord>(checkpointFile);
-    const mismatch = sameRun(checkpoint.header.run, config, checkpoint.header.history.length);
-    if (mismatch) {
-      throw new UserError(
-        `${checkpointFile}: cannot resume, ${mismatch}; pass the same options or drop --resume`,
-      );
-    }
-    if (checkpoint.weights.length !== variables.length)
-      throw new UserError(`${checkpointFile}: does not fit this model`);
+    const checkpoint = await readResumableCheckpoint(checkpointFile, config);
+    const fits =
+      checkpoint.weights.length === variables.length &&
+      checkpoint.header.weights.every((w, i) => String(w.shape) === String(variables[i]?.shape));
+    if (!fits) throw new UserError(`${checkpointFile}: does not fit this model`);
     variables.forEach((v, i) => {
       v.assign(tf.tensor(checkpoint.weights[i] as Float32Array, v.shape));
     });
-    await restoreOptimizer(optimizer, checkpoint.optimizer, checkpoint.header.adamBetaPowers);
+    await restoreOptimizer(
+      optimizer,
+      checkpoint.optimizer.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) })),
+      checkpoint.header.adamBetaPowers,
+    );
     history = checkpoint.header.history;
     progress.message(`resuming ${config.model} after epoch ${history.length}`);
   } else if (options.resume) {
@@ -206,6 +207,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       });
       const values = trainStep(networks, optimizer, variables, batch);
       disposeBatch(batch);
+      // The loss is read each step anyway (for the progress bar), so this costs no extra sync.
+      if (!Number.isFinite(values.cost))
+        throw diverged(
+          config,
+          `the loss became ${values.cost} at epoch ${epoch}, step ${step + 1} of ${steps}`,
+          history,
+        );
       lossSum += values.cost * rows.length;
       for (const [name, value] of Object.entries(values.terms))
         termSums[name] = (termSums[name] ?? 0) + value * rows.length;
@@ -216,7 +224,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await new Promise((resolve) => setImmediate(resolve));
     }
     const seconds = (performance.now() - started) / 1000;
+    // Finite losses can still sum past the float range.
+    if (!Number.isFinite(lossSum / seen))
+      throw diverged(config, `the mean loss of epoch ${epoch} became ${lossSum / seen}`, history);
     const validation = datasetLoss(networks, options.validation, config);
+    // The last step's update is only seen here: without this, weights it broke would be checkpointed.
+    if (!Number.isFinite(validation.loss))
+      throw diverged(config, `the validation loss became ${validation.loss} after epoch ${epoch}`, history);
     const record: EpochRecord = {
       epoch,
       loss: lossSum / seen,
@@ -238,12 +252,46 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await optimizer.getWeights(),
     );
     await writeFileAtomic(
-      path.join(outDir, 'history.jsonl'),
+      path.join(outDir, HISTORY_FILE),
       history.map((h) => `${JSON.stringify(h)}\n`).join(''),
     );
   }
   optimizer.dispose();
   return { networks, history, resumedFrom };
+}
+
+/**
+ * Reads a checkpoint for `--resume` and checks it was made with these settings; run before any
+ * backend is loaded too, so that a broken or mismatched checkpoint is reported at once.
+ */
+export async function readResumableCheckpoint(
+  file: string,
+  config: RunConfig,
+): Promise<CheckpointData<RunConfig, EpochRecord>> {
+  const checkpoint = await readCheckpoint<RunConfig, EpochRecord>(file);
+  const epochsInOrder = checkpoint.header.history.every(
+    (h, i) => h.epoch === i + 1 && [h.loss, h.valLoss, h.seconds].every((x) => typeof x === 'number'),
+  );
+  if (!epochsInOrder)
+    throw new UserError(
+      `${file}: broken checkpoint (its list of epochs is malformed); delete it to start over`,
+    );
+  const mismatch = sameRun(checkpoint.header.run, config, checkpoint.header.history.length);
+  if (mismatch)
+    throw new UserError(`${file}: cannot resume, ${mismatch}; pass the same options or drop --resume`);
+  return checkpoint;
+}
+
+/**
+ * Stops a run whose loss is no longer a number. Nothing of the failed epoch is saved: the
+ * checkpoint and history on disk stay those of the last finished epoch.
+ */
+function diverged(config: RunConfig, what: string, history: EpochRecord[]): Diverged {
+  const kept =
+    history.length > 0 ? `the checkpoint after epoch ${history.length} is kept` : 'nothing was checkpointed';
+  return new Diverged(
+    `${config.model}: ${what}; lower --learning-rate (it was ${config.learningRate}) and start again; ${kept}`,
+  );
 }
 
 /** tfjs's Adam and Adadelta read their public `learningRate` field on every step. */
