@@ -15,9 +15,9 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { endTime, startTime, timing } from 'hono/timing';
-import { docsPage } from './docs.ts';
 import { flatten, inputImages, pngResponse, rows, type Variables, wantsPng } from './io.ts';
 import { LIMITS } from './limits.ts';
+import { registerDocs } from './openapi.ts';
 import { PROBLEM_TYPES, Problem, problemResponse, toProblem, validationProblem } from './problems.ts';
 import * as routes from './routes.ts';
 
@@ -173,26 +173,7 @@ export function createApp(runner: ModelRunner) {
     return c.json({ status: ok ? ('ok' as const) : ('degraded' as const), files }, ok ? 200 : 503);
   });
 
-  app.doc31('/openapi.json', (c) => ({
-    openapi: '3.1.0',
-    info: {
-      title: 'Autoencoders edge API',
-      version: '0.1.0',
-      description: `The seven autoencoders of "Building Autoencoders in Keras", served with onnxruntime-web on Cloudflare Workers. Errors are RFC 9457 problem details (application/problem+json). Limits: ${LIMITS.maxBatch} images or codes per request, ${LIMITS.maxJsonBytes} bytes of JSON, ${LIMITS.maxPngBytes} bytes of PNG.`,
-    },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }));
-
-  let docs: string | undefined;
-  app.get('/docs', (c) => {
-    docs ??= docsPage(
-      app.getOpenAPI31Document({
-        openapi: '3.1.0',
-        info: { title: 'Autoencoders edge API', version: '0.1.0' },
-      }),
-    );
-    return c.html(docs);
-  });
+  registerDocs(app);
   app.get('/', (c) => c.redirect('/docs'));
   // Problem `type`s are relative URIs; following one leads to its explanation.
   app.get('/problems/:slug', (c) => {

@@ -1,7 +1,7 @@
 /**
  * Request and response schemas. They validate requests, type the handlers and generate /openapi.json,
- * so the documentation cannot drift from what the API accepts. The wire types in
- * `@autoencoders/modelkit`'s client mirror them (test/types.test.ts checks that they agree).
+ * so the documentation cannot drift from what the API accepts. `@autoencoders/client`'s wire types are
+ * generated from the same document, checked in as openapi.json (`pnpm openapi` rewrites it).
  */
 import { IMAGE_SIZE, MODEL_IDS, OPERATIONS } from '@autoencoders/modelkit';
 import { z } from '@hono/zod-openapi';

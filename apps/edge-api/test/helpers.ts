@@ -1,7 +1,7 @@
 /** Calling the worker under test, from inside workerd, without a network. */
 
 import { exports } from 'cloudflare:workers';
-import { createClient } from '@autoencoders/modelkit';
+import { createClient } from '@autoencoders/client';
 import { expect } from 'vitest';
 
 export const BASE = 'http://edge.test';
@@ -11,7 +11,10 @@ export function call(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(`${BASE}${path}`, init));
 }
 
-export const api = createClient(BASE, (input, init) => exports.default.fetch(new Request(input, init)));
+/** `@autoencoders/client`, as apps use it, over the worker's own fetch handler. */
+export const api = createClient(BASE, {
+  fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+});
 
 export function postJson(
   path: string,

@@ -3,11 +3,10 @@
  * Work is split into tasks that rerun when their inputs change; a change that arrives while a task
  * runs makes it run once more afterwards rather than queue up one run per pointer event.
  */
+import { type ApiClient, createClient } from '@autoencoders/client';
 import {
-  type ApiClient,
   addGaussianNoise,
   CATALOG,
-  createClient,
   DENOISE_NOISE_FACTOR,
   IMAGE_SIZE,
   type Manifest,
@@ -22,6 +21,7 @@ import {
 import { MANIFEST_FILE, MODELS_DIR } from './asset-paths.ts';
 import { digitAt, firstOfEachClass, loadTestDigits } from './digits.ts';
 import { DrawPad } from './draw-pad.ts';
+import { edgeApiUrl } from './edge-url.ts';
 import { LatentPlane, type LatentPoint } from './latent-plane.ts';
 import { formatMs, interpolate } from './maths.ts';
 import { createRuntime, type ProviderRequest, type Runtime } from './ort-runtime.ts';
@@ -539,8 +539,7 @@ async function start(): Promise<void> {
   const edgeOn = $<HTMLInputElement>('edge-on');
   const edgeUrl = $<HTMLInputElement>('edge-url');
   const edgeStatus = $('edge-status');
-  const apiParam = params.get('api');
-  if (apiParam) edgeUrl.value = apiParam;
+  edgeUrl.value = edgeApiUrl(params);
   const updateEdge = () => {
     edge = edgeOn.checked && edgeUrl.value ? createClient(edgeUrl.value) : null;
     edgeStatus.textContent = edge ? `Calling ${edge.baseUrl}…` : 'Off: everything runs in this page.';

@@ -1,5 +1,4 @@
 export * from './catalog.ts';
-export * from './client.ts';
 export * from './image.ts';
 export * from './inference.ts';
 export * from './manifest.ts';

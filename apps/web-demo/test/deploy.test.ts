@@ -1,0 +1,55 @@
+/**
+ * What `pnpm --filter @autoencoders/web-demo run deploy` ships: a production build (here with the
+ * edge API's URL given at build time) that `wrangler deploy --dry-run` accepts as Workers static
+ * assets, each file within the 25 MiB limit. Needs no browser and no Cloudflare account.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+import { edgeApiUrl, LOCAL_EDGE_API } from '../src/edge-url.ts';
+
+const run = promisify(execFile);
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+const EDGE_API = 'https://autoencoders-edge-api.example.workers.dev';
+let outDir: string | undefined;
+
+afterAll(async () => {
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+it('points the edge switch at ?api=, else VITE_EDGE_API_URL, else the local API', () => {
+  const params = (search: string) => new URLSearchParams(search);
+  expect(edgeApiUrl(params('?api=https://a.example'), EDGE_API)).toBe('https://a.example');
+  expect(edgeApiUrl(params(''), EDGE_API)).toBe(EDGE_API);
+  expect(edgeApiUrl(params('?api='), ' ')).toBe(LOCAL_EDGE_API);
+  expect(edgeApiUrl(params(''), undefined)).toBe(LOCAL_EDGE_API);
+});
+
+it('builds with VITE_EDGE_API_URL as the default API, and wrangler deploy --dry-run accepts the build', async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'web-demo-deploy-'));
+  await run(join(appDir, 'node_modules/.bin/vite'), ['build', '--outDir', outDir, '--logLevel', 'warn'], {
+    cwd: appDir,
+    env: { ...process.env, VITE_EDGE_API_URL: EDGE_API },
+  });
+  const assets = join(outDir, 'assets');
+  const scripts = await Promise.all(
+    (await readdir(assets)).filter((f) => f.endsWith('.js')).map((f) => readFile(join(assets, f), 'utf8')),
+  );
+  expect(scripts.some((js) => js.includes(EDGE_API))).toBe(true);
+
+  const { stdout, stderr } = await run(
+    join(appDir, 'node_modules/.bin/wrangler'),
+    ['deploy', '--dry-run', '--assets', outDir],
+    {
+      cwd: appDir,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+    },
+  );
+  const log = `${stdout}\n${stderr}`;
+  expect(log, log).toMatch(/Read \d+ files from the assets directory/);
+  expect(log, log).toContain('--dry-run: exiting now.');
+});

@@ -1,0 +1,36 @@
+export {
+  type ApiClient,
+  type ClientOptions,
+  type CodeInput,
+  createClient,
+  type DenoiseOptions,
+  type DenoiseResult,
+  type EncodeResult,
+  type Fetch,
+  type ImageInput,
+  type ImagesResult,
+  type ManifoldOptions,
+  type ManifoldResult,
+  type PngOptions,
+  type PngResult,
+  type RequestOptions,
+  serverTimings,
+  type Timings,
+} from './client.ts';
+export { ApiError } from './errors.ts';
+export type { RetryOptions } from './retry.ts';
+export type {
+  components,
+  ModelId,
+  ModelName,
+  operations,
+  ProblemDetails,
+  paths,
+  WireDenoise,
+  WireEncode,
+  WireHealth,
+  WireImages,
+  WireManifold,
+  WireModel,
+  WireModelList,
+} from './wire.ts';
