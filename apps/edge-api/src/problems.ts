@@ -24,6 +24,12 @@ export const PROBLEM_TYPES = {
   'not-found': { status: 404, title: 'No such route' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'malformed-json': { status: 400, title: 'Malformed JSON' },
+  'malformed-body': { status: 400, title: 'Body could not be read' },
+  unauthorized: { status: 401, title: 'Missing or invalid API key' },
+  'request-timeout': { status: 408, title: 'Body not received in time' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  'non-finite-output': { status: 422, title: 'Output is not finite' },
+  overloaded: { status: 503, title: 'Busy' },
   'invalid-request': { status: 422, title: 'Invalid request' },
   'batch-size': { status: 422, title: 'Batch empty or too large' },
   'vector-length': { status: 422, title: 'Wrong number of values' },
@@ -47,7 +53,12 @@ export class Problem extends Error {
   constructor(
     readonly slug: ProblemType,
     readonly detail: string,
-    readonly extra: { errors?: ProblemDetails['errors']; headers?: Record<string, string> } = {},
+    readonly extra: {
+      errors?: ProblemDetails['errors'];
+      headers?: Record<string, string>;
+      /** The client went away or sent broken framing: logged as a client abort, not as an error. */
+      clientAbort?: boolean;
+    } = {},
   ) {
     super(detail);
   }

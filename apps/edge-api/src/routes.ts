@@ -2,6 +2,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { readBody, serves } from './io.ts';
 import { LIMITS } from './limits.ts';
+import { admit, bodyCost, manifoldCost } from './middleware.ts';
 import {
   CodesBody,
   DenoiseQuery,
@@ -25,15 +26,43 @@ const problem = (description: string) => ({
   content: { 'application/problem+json': { schema: Problem } },
 });
 
+const retryAfter = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again',
+    schema: { type: 'integer' as const, example: 1 },
+  },
+};
+
+/** The refusals every /v1 route can give: the owner's key and rate limit, and an isolate at capacity. */
+const serviceProblems = {
+  401: problem('API keys are on and the request has no valid `Authorization: Bearer <key>`'),
+  429: { ...problem('Over the rate limit for this key or client address'), headers: retryAfter },
+  503: {
+    ...problem(
+      'Busy (too many requests in this isolate at once), or a model file failed its SHA-256 check or could not be read',
+    ),
+    headers: retryAfter,
+  },
+} as const;
+
+/** `security` of the /v1 routes: a Bearer key, or none when the owner has not set API_KEYS. */
+const keyed: Record<string, string[]>[] = [{ bearerAuth: [] }, {}];
+
 /** The refusals every body-taking route can give. */
 const bodyProblems = {
-  400: problem('The body is not valid JSON'),
+  400: problem('The body is not valid JSON, or its framing is broken'),
   404: problem('Unknown model, or an operation the model does not serve'),
+  408: problem('The body did not arrive in time'),
   413: problem(`Body over ${LIMITS.maxJsonBytes} bytes (JSON) or ${LIMITS.maxPngBytes} bytes (PNG)`),
   415: problem('Content-Type is not one this route accepts'),
-  422: problem('Wrong batch size, vector length or value, or an undecodable image'),
-  503: problem('A model file failed its SHA-256 check or could not be read'),
+  422: problem(
+    'Wrong batch size, vector length or value, an undecodable image, or codes so large that the output is not finite',
+  ),
+  ...serviceProblems,
 } as const;
+
+/** A GET whose answer only changes with the release: `If-None-Match` with its `ETag` gives 304. */
+const notModified = { 304: { description: 'Not modified: the `ETag` sent in `If-None-Match` still holds' } };
 
 const imagesInput = {
   description: `JSON with 1 to ${LIMITS.maxBatch} images, or one PNG of a digit as the raw body`,
@@ -54,11 +83,14 @@ export const listModels = createRoute({
   path: '/v1/models',
   tags: ['models'],
   summary: 'The served models: ids, titles, operations, shapes, metrics',
+  security: keyed,
   responses: {
     200: {
       description: 'Every model in the manifest',
       content: { 'application/json': { schema: ModelList } },
     },
+    ...notModified,
+    ...serviceProblems,
   },
 });
 
@@ -67,10 +99,13 @@ export const getModel = createRoute({
   path: '/v1/models/{id}',
   tags: ['models'],
   summary: 'One model',
+  security: keyed,
   request: { params: ModelIdParam },
   responses: {
     200: { description: 'The model', content: { 'application/json': { schema: ModelSummary } } },
+    ...notModified,
     404: problem('Unknown model'),
+    ...serviceProblems,
   },
 });
 
@@ -79,7 +114,8 @@ export const reconstruct = createRoute({
   path: '/v1/models/{id}/reconstruct',
   tags: ['inference'],
   summary: 'Encode and decode images: what the autoencoder makes of them',
-  middleware: [serves('reconstruct'), readBody(['json', 'png'])] as const,
+  middleware: [serves('reconstruct'), admit(bodyCost('images')), readBody(['json', 'png'])] as const,
+  security: keyed,
   request: { params: ModelIdParam, body: imagesInput },
   responses: { 200: imagesOutput(ImagesResult, 'The reconstructions'), ...bodyProblems },
 });
@@ -90,7 +126,8 @@ export const encode = createRoute({
   tags: ['inference'],
   summary:
     'Images to codes (vae: z_mean and z_log_var); with Accept: image/png, the codes drawn as in the post',
-  middleware: [serves('encode'), readBody(['json', 'png'])] as const,
+  middleware: [serves('encode'), admit(bodyCost('images')), readBody(['json', 'png'])] as const,
+  security: keyed,
   request: { params: ModelIdParam, body: imagesInput },
   responses: {
     200: {
@@ -106,7 +143,8 @@ export const decode = createRoute({
   path: '/v1/models/{id}/decode',
   tags: ['inference'],
   summary: 'Codes (vae: latent points) to images',
-  middleware: [serves('decode'), readBody(['json'])] as const,
+  middleware: [serves('decode'), admit(bodyCost('codes')), readBody(['json'])] as const,
+  security: keyed,
   request: {
     params: ModelIdParam,
     body: {
@@ -123,7 +161,8 @@ export const denoise = createRoute({
   path: '/v1/denoise',
   tags: ['inference'],
   summary: 'Clean noisy digits with the denoising autoencoder',
-  middleware: [serves('denoise'), readBody(['json', 'png'])] as const,
+  middleware: [serves('denoise'), admit(bodyCost('images')), readBody(['json', 'png'])] as const,
+  security: keyed,
   request: { query: DenoiseQuery, body: imagesInput },
   responses: {
     200: imagesOutput(DenoiseResult, 'The denoised images (with `noise`, PNG rows: noisy, then denoised)'),
@@ -136,16 +175,18 @@ export const manifold = createRoute({
   path: '/v1/models/{id}/manifold',
   tags: ['inference'],
   summary: "The VAE's n×n digit manifold: its decoder over a grid of Gaussian quantiles",
-  middleware: [serves('manifold')] as const,
+  middleware: [serves('manifold'), admit(manifoldCost)] as const,
+  security: keyed,
   request: { params: ModelIdParam, query: ManifoldQuery },
   responses: {
     200: {
       description: 'A PNG (28n × 28n px) by default; JSON with `Accept: application/json`',
       content: { 'image/png': { schema: PngResponse }, 'application/json': { schema: ManifoldResult } },
     },
+    ...notModified,
     404: problem('Unknown model, or not the vae'),
     422: problem(`n outside 1..${LIMITS.maxManifold}`),
-    503: problem('A model file failed its SHA-256 check or could not be read'),
+    ...serviceProblems,
   },
 });
 
