@@ -11,7 +11,7 @@ import { timing } from 'hono/timing';
 import { Admission, type AdmissionOptions } from './admission.ts';
 import type { AppEnv } from './env.ts';
 import { registerHandlers } from './handlers.ts';
-import { ADMISSION } from './limits.ts';
+import { ADMISSION, LIMITS } from './limits.ts';
 import { rateLimit, requestLog, requireKey } from './middleware.ts';
 import { registerDocs } from './openapi.ts';
 import { PROBLEM_TYPES, Problem, problemResponse, toProblem, validationProblem } from './problems.ts';
@@ -19,6 +19,8 @@ import { PROBLEM_TYPES, Problem, problemResponse, toProblem, validationProblem }
 export interface AppOptions {
   /** The memory budget and queue of concurrent requests; {@link ADMISSION} by default. */
   admission?: Partial<AdmissionOptions>;
+  /** How long a body may stall, and take in all; LIMITS.bodyIdleMs and bodyTotalMs by default. */
+  bodyTimeouts?: { idleMs: number; totalMs: number };
 }
 
 export function createApp(runner: ModelRunner, options: AppOptions = {}) {
@@ -40,8 +42,10 @@ export function createApp(runner: ModelRunner, options: AppOptions = {}) {
       maxAge: 86400,
     }),
   );
+  const bodyTimeouts = options.bodyTimeouts ?? { idleMs: LIMITS.bodyIdleMs, totalMs: LIMITS.bodyTotalMs };
   app.use(async (c, next) => {
     c.set('runner', runner);
+    c.set('bodyTimeouts', bodyTimeouts);
     await next();
   });
   // The owner's controls guard the API itself; /healthz, /openapi.json and /docs stay open.

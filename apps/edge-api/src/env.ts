@@ -32,6 +32,8 @@ export interface RequestFacts {
 export interface Variables {
   runner: ModelRunner;
   admission: Admission;
+  /** How long a body may stall and take in all (limits.ts; shorter in tests). */
+  bodyTimeouts: { idleMs: number; totalMs: number };
   /** The release's tag (see cache.ts), for ETags and cache keys. */
   release: string;
   requestId: string;

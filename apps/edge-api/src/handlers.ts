@@ -11,16 +11,17 @@ import {
   seededRandom,
   tile,
 } from '@autoencoders/modelkit';
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { endTime, startTime } from 'hono/timing';
 import type { Admission } from './admission.ts';
 import { conditional, ManifoldCache, manifoldCacheKey, releaseTag, sharedCache } from './cache.ts';
 import type { AppEnv } from './env.ts';
-import { flatten, inputImages, pngResponse, rows, wantsPng } from './io.ts';
+import { flatten, inputImages, jsonWithRows, pngResponse, wantsPng } from './io.ts';
 import { LIMITS } from './limits.ts';
 import { Problem } from './problems.ts';
 import * as routes from './routes.ts';
+import type * as schemas from './schemas.ts';
 
 export function registerHandlers(
   app: OpenAPIHono<AppEnv>,
@@ -86,7 +87,11 @@ export function registerHandlers(
     c.var.facts.batch = count(images.length, 784);
     const out = finite(await timed(c, id, 'reconstruct', () => runner.reconstruct(id, images)), 'images');
     if (wantsPng(c)) return pngResponse(c, out.data, out.dims[0] as number);
-    return c.json({ model: id, count: out.dims[0] as number, images: rows(out) }, 200);
+    return jsonWithRows<z.output<typeof schemas.ImagesResult>>(
+      c,
+      { model: id, count: out.dims[0] as number },
+      { images: out },
+    );
   });
 
   app.openapi(routes.encode, async (c) => {
@@ -107,15 +112,10 @@ export function registerHandlers(
           : block(code.data.length / (code.dims[0] as number));
       return pngResponse(c, code.data, code.dims[0] as number, { tileWidth, tileHeight, normalise: 'all' });
     }
-    return c.json(
-      {
-        model: id,
-        count: code.dims[0] as number,
-        codeShape,
-        codes: rows(code),
-        ...(logVar ? { logVariance: rows(logVar) } : {}),
-      },
-      200,
+    return jsonWithRows<z.output<typeof schemas.EncodeResult>>(
+      c,
+      { model: id, count: code.dims[0] as number, codeShape },
+      { codes: code, logVariance: logVar },
     );
   });
 
@@ -134,7 +134,11 @@ export function registerHandlers(
     c.var.facts.batch = codes.length;
     const out = finite(await timed(c, id, 'decode', () => runner.decode(id, flatten(codes, size))), 'codes');
     if (wantsPng(c)) return pngResponse(c, out.data, out.dims[0] as number);
-    return c.json({ model: id, count: out.dims[0] as number, images: rows(out) }, 200);
+    return jsonWithRows<z.output<typeof schemas.ImagesResult>>(
+      c,
+      { model: id, count: out.dims[0] as number },
+      { images: out },
+    );
   });
 
   app.openapi(routes.denoise, async (c) => {
@@ -151,8 +155,12 @@ export function registerHandlers(
       both.set(out.data, noisy.length);
       return pngResponse(c, both, n * 2, { rows: 2, cols: n });
     }
-    const noisyRows = noisy ? { noisy: rows({ data: noisy, dims: out.dims }) } : {};
-    return c.json({ model: 'denoise', count: n, images: rows(out), ...noisyRows }, 200);
+    const noisyBatch = noisy ? { data: noisy, dims: out.dims } : undefined;
+    return jsonWithRows<z.output<typeof schemas.DenoiseResult>>(
+      c,
+      { model: 'denoise', count: n },
+      { images: out, noisy: noisyBatch },
+    );
   });
 
   app.openapi(routes.manifold, async (c) => {
@@ -195,7 +203,11 @@ export function registerHandlers(
       return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': 'image/png' });
     }
     const { images, points } = await timed(c, id, 'manifold', () => runner.manifold(n, id));
-    return c.json({ model: id, n, points: rows(points), images: rows(finite(images, 'images')) }, 200);
+    return jsonWithRows<z.output<typeof schemas.ManifoldResult>>(
+      c,
+      { model: id, n },
+      { points, images: finite(images, 'images') },
+    );
   });
 
   app.openapi(routes.healthz, async (c) => {
