@@ -7,31 +7,29 @@ import {
   decodePng,
   encodePng,
   IMAGE_SIZE,
-  type ModelRunner,
   type Operation,
   type TileOptions,
   tile,
   toMnistInput,
 } from '@autoencoders/modelkit';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, TypedResponse } from 'hono';
 import { accepts } from 'hono/accepts';
+import type { AppEnv } from './env.ts';
 import { LIMITS } from './limits.ts';
 import { Problem } from './problems.ts';
 
 export type BodyKind = 'json' | 'png';
-export interface Variables {
-  runner: ModelRunner;
-  /** An uploaded PNG's bytes, set by {@link readBody}. */
-  png?: Uint8Array;
-}
 
 /**
  * Route middleware: an unknown model or an operation it does not serve is refused before the body is
  * read or validated, so that the client learns the URL is wrong before fixing a body for it.
  */
-export function serves(operation: Operation): MiddlewareHandler<{ Variables: Variables }> {
+export function serves(operation: Operation): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.var.runner.model(c.req.param('id') ?? 'denoise', operation);
+    const id = c.req.param('id') ?? 'denoise';
+    c.var.runner.model(id, operation);
+    c.var.facts.model = id;
+    c.var.facts.operation = operation;
     await next();
   };
 }
@@ -43,7 +41,7 @@ const MEDIA_TYPES: Record<BodyKind, string> = { json: 'application/json', png: '
  * reading it, parses JSON with a message that points at the mistake (400), and keeps PNG bytes for
  * the handler. The parsed JSON goes where Hono's validator looks for it, so it is parsed once.
  */
-export function readBody(kinds: readonly BodyKind[]): MiddlewareHandler<{ Variables: Variables }> {
+export function readBody(kinds: readonly BodyKind[]): MiddlewareHandler<AppEnv> {
   const accepted = kinds.map((k) => MEDIA_TYPES[k]).join(' or ');
   return async (c, next) => {
     const header = c.req.header('content-type');
@@ -58,7 +56,10 @@ export function readBody(kinds: readonly BodyKind[]): MiddlewareHandler<{ Variab
       );
     }
     const limit = kind === 'json' ? LIMITS.maxJsonBytes : LIMITS.maxPngBytes;
-    const bytes = await readLimited(c.req.raw, limit, kind);
+    const started = Date.now();
+    const bytes = await readLimited(c.req.raw, limit, kind, c.var.bodyTimeouts);
+    c.var.facts.bodyMs = Date.now() - started;
+    c.var.facts.bodyBytes = bytes.byteLength;
     if (kind === 'png') {
       c.set('png', bytes);
     } else {
@@ -69,7 +70,12 @@ export function readBody(kinds: readonly BodyKind[]): MiddlewareHandler<{ Variab
   };
 }
 
-async function readLimited(request: Request, limit: number, kind: BodyKind): Promise<Uint8Array> {
+async function readLimited(
+  request: Request,
+  limit: number,
+  kind: BodyKind,
+  timeouts: { idleMs: number; totalMs: number },
+): Promise<Uint8Array> {
   const limitText = `${limit} bytes (${limit / 1024 / 1024} MiB)`;
   const tooLarge = () =>
     new Problem(
@@ -78,19 +84,31 @@ async function readLimited(request: Request, limit: number, kind: BodyKind): Pro
         ? `the JSON body is over ${limitText}; send at most ${LIMITS.maxBatch} images, or fewer digits per value`
         : `the PNG is over ${limitText}; send a smaller picture — it is scaled to 28×28 anyway`,
     );
+  // Refused before a byte of the body is read, so a client that declares too much learns it at once.
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) throw tooLarge();
   if (!request.body) return new Uint8Array(0);
-  // Content-Length can be absent (chunked) or wrong, so count what actually arrives.
+  // Content-Length can be absent (chunked) or wrong, so count what actually arrives; and a client
+  // that stops sending must not hold the request (and its admission) open.
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader();
+  const deadline = Date.now() + timeouts.totalMs;
   for (;;) {
-    const { done, value } = await reader.read();
+    const wait = Math.min(timeouts.idleMs, deadline - Date.now());
+    const next = await readWithin(reader, wait);
+    if (next === 'timeout') {
+      reader.cancel().catch(() => undefined);
+      throw new Problem(
+        'request-timeout',
+        `the body stopped arriving (${size} bytes in); send it without pauses over ${timeouts.idleMs / 1000} s, and all of it within ${timeouts.totalMs / 1000} s`,
+      );
+    }
+    const { done, value } = next;
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel();
+      reader.cancel().catch(() => undefined);
       throw tooLarge();
     }
     chunks.push(value);
@@ -103,6 +121,32 @@ async function readLimited(request: Request, limit: number, kind: BodyKind): Pro
     offset += chunk.byteLength;
   }
   return out;
+}
+
+/**
+ * One read, or 'timeout'. A read that fails is the client's doing (a broken chunked encoding, a
+ * connection dropped mid-body): a 400 that names it, logged as a client abort, not a server error.
+ */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ms: number,
+): Promise<ReadableStreamReadResult<Uint8Array> | 'timeout'> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([reader.read(), timeout]);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).slice(0, 200);
+    throw new Problem(
+      'malformed-body',
+      `the request body could not be read (${reason}); send it whole, with a correct Content-Length or valid chunked encoding`,
+      { clientAbort: true },
+    );
+  } finally {
+    if (timer !== null) clearTimeout(timer);
+  }
 }
 
 function parseJson(bytes: Uint8Array): unknown {
@@ -141,6 +185,39 @@ export function rows(batch: Batch): number[][] {
   const count = batch.dims[0] as number;
   const size = batch.data.length / Math.max(count, 1);
   return Array.from({ length: count }, (_, i) => Array.from(batch.data.subarray(i * size, (i + 1) * size)));
+}
+
+/**
+ * `rows(batch)` as JSON text, written straight from the Float32Array: the same text JSON.stringify
+ * gives (both print numbers with ToString), about 4× faster for a 64-image answer and without the
+ * arrays of boxed numbers in between. The values must be finite (see handlers.ts `finite`).
+ */
+export function rowsJson(batch: Batch): string {
+  const count = batch.dims[0] as number;
+  const size = batch.data.length / Math.max(count, 1);
+  const parts: string[] = [];
+  for (let i = 0; i < count; i++) parts.push(`[${batch.data.subarray(i * size, (i + 1) * size).join(',')}]`);
+  return `[${parts.join(',')}]`;
+}
+
+/**
+ * A JSON answer whose large arrays are written by {@link rowsJson}: `fields` as JSON.stringify
+ * writes them, then each batch under its key. Typed as the route's JSON answer, which it is.
+ */
+export function jsonWithRows<T>(
+  c: Context,
+  fields: Record<string, unknown>,
+  batches: Record<string, Batch | undefined>,
+): TypedResponse<T, 200, 'json'> {
+  let text = JSON.stringify(fields).slice(0, -1);
+  for (const [key, batch] of Object.entries(batches)) {
+    if (batch) text += `${text.endsWith('{') ? '' : ','}${JSON.stringify(key)}:${rowsJson(batch)}`;
+  }
+  return c.body(`${text}}`, 200, { 'Content-Type': 'application/json' }) as unknown as TypedResponse<
+    T,
+    200,
+    'json'
+  >;
 }
 
 /** True when the client prefers a PNG to JSON (`Accept: image/png`). */

@@ -1,51 +1,41 @@
 /**
  * The released models, bundled with the worker: wrangler.jsonc's `Data` rule turns each `.onnx` import
  * into an ArrayBuffer module, so weights and code deploy as one version and no model is publicly
- * reachable. One import per file the manifest lists; test/models.test.ts checks that they agree.
+ * reachable. One import per file the runner serves from (models that have an encoder and a decoder
+ * reconstruct through them, so their whole-autoencoder files stay out of the bundle);
+ * test/models.test.ts checks that the two lists agree.
  */
 import { type Manifest, parseManifest } from '@autoencoders/modelkit';
 import convDecoder from '../../../models/conv.decoder.onnx';
 import convEncoder from '../../../models/conv.encoder.onnx';
-import conv from '../../../models/conv.onnx';
 import deepDecoder from '../../../models/deep.decoder.onnx';
 import deepEncoder from '../../../models/deep.encoder.onnx';
-import deep from '../../../models/deep.onnx';
 import denoise from '../../../models/denoise.onnx';
 import manifestJson from '../../../models/manifest.json';
 import seq2seqDecoder from '../../../models/seq2seq.decoder.onnx';
 import seq2seqEncoder from '../../../models/seq2seq.encoder.onnx';
-import seq2seq from '../../../models/seq2seq.onnx';
 import simpleDecoder from '../../../models/simple.decoder.onnx';
 import simpleEncoder from '../../../models/simple.encoder.onnx';
-import simple from '../../../models/simple.onnx';
 import sparseDecoder from '../../../models/sparse.decoder.onnx';
 import sparseEncoder from '../../../models/sparse.encoder.onnx';
-import sparse from '../../../models/sparse.onnx';
 import vaeDecoder from '../../../models/vae.decoder.onnx';
 import vaeEncoder from '../../../models/vae.encoder.onnx';
-import vae from '../../../models/vae.onnx';
 
 /** Parsed once per isolate; a broken manifest fails the deploy's first request loudly, not silently. */
 export const manifest: Manifest = parseManifest(manifestJson);
 
 export const modelFiles: Readonly<Record<string, ArrayBuffer>> = {
-  'simple.onnx': simple,
   'simple.encoder.onnx': simpleEncoder,
   'simple.decoder.onnx': simpleDecoder,
-  'sparse.onnx': sparse,
   'sparse.encoder.onnx': sparseEncoder,
   'sparse.decoder.onnx': sparseDecoder,
-  'deep.onnx': deep,
   'deep.encoder.onnx': deepEncoder,
   'deep.decoder.onnx': deepDecoder,
-  'conv.onnx': conv,
   'conv.encoder.onnx': convEncoder,
   'conv.decoder.onnx': convDecoder,
   'denoise.onnx': denoise,
-  'seq2seq.onnx': seq2seq,
   'seq2seq.encoder.onnx': seq2seqEncoder,
   'seq2seq.decoder.onnx': seq2seqDecoder,
-  'vae.onnx': vae,
   'vae.encoder.onnx': vaeEncoder,
   'vae.decoder.onnx': vaeDecoder,
 };

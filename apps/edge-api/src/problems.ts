@@ -53,7 +53,12 @@ export class Problem extends Error {
   constructor(
     readonly slug: ProblemType,
     readonly detail: string,
-    readonly extra: { errors?: ProblemDetails['errors']; headers?: Record<string, string> } = {},
+    readonly extra: {
+      errors?: ProblemDetails['errors'];
+      headers?: Record<string, string>;
+      /** The client went away or sent broken framing: logged as a client abort, not as an error. */
+      clientAbort?: boolean;
+    } = {},
   ) {
     super(detail);
   }

@@ -2,6 +2,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { readBody, serves } from './io.ts';
 import { LIMITS } from './limits.ts';
+import { admit, bodyCost, manifoldCost } from './middleware.ts';
 import {
   CodesBody,
   DenoiseQuery,
@@ -116,7 +117,7 @@ export const reconstruct = createRoute({
   operationId: 'reconstruct',
   tags: ['inference'],
   summary: 'Encode and decode images: what the autoencoder makes of them',
-  middleware: [serves('reconstruct'), readBody(['json', 'png'])] as const,
+  middleware: [serves('reconstruct'), admit(bodyCost('images')), readBody(['json', 'png'])] as const,
   security: keyed,
   request: { params: ModelIdParam, body: imagesInput },
   responses: { 200: imagesOutput(ImagesResult, 'The reconstructions'), ...bodyProblems },
@@ -129,7 +130,7 @@ export const encode = createRoute({
   tags: ['inference'],
   summary:
     'Images to codes (vae: z_mean and z_log_var); with Accept: image/png, the codes drawn as in the post',
-  middleware: [serves('encode'), readBody(['json', 'png'])] as const,
+  middleware: [serves('encode'), admit(bodyCost('images')), readBody(['json', 'png'])] as const,
   security: keyed,
   request: { params: ModelIdParam, body: imagesInput },
   responses: {
@@ -147,7 +148,7 @@ export const decode = createRoute({
   operationId: 'decode',
   tags: ['inference'],
   summary: 'Codes (vae: latent points) to images',
-  middleware: [serves('decode'), readBody(['json'])] as const,
+  middleware: [serves('decode'), admit(bodyCost('codes')), readBody(['json'])] as const,
   security: keyed,
   request: {
     params: ModelIdParam,
@@ -166,7 +167,7 @@ export const denoise = createRoute({
   operationId: 'denoise',
   tags: ['inference'],
   summary: 'Clean noisy digits with the denoising autoencoder',
-  middleware: [serves('denoise'), readBody(['json', 'png'])] as const,
+  middleware: [serves('denoise'), admit(bodyCost('images')), readBody(['json', 'png'])] as const,
   security: keyed,
   request: { query: DenoiseQuery, body: imagesInput },
   responses: {
@@ -181,7 +182,7 @@ export const manifold = createRoute({
   operationId: 'manifold',
   tags: ['inference'],
   summary: "The VAE's n×n digit manifold: its decoder over a grid of Gaussian quantiles",
-  middleware: [serves('manifold')] as const,
+  middleware: [serves('manifold'), admit(manifoldCost)] as const,
   security: keyed,
   request: { params: ModelIdParam, query: ManifoldQuery },
   responses: {

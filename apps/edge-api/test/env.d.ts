@@ -5,5 +5,8 @@ declare namespace Cloudflare {
   }
   interface Env {
     CORS_ORIGINS: string;
+    RATE_LIMITER: RateLimit;
+    TIGHT_LIMITER: RateLimit;
+    REQUEST_LOGS: string;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A model file whose bytes differ from the manifest's SHA-256 is refused (503) and reported by
  * /healthz, while intact models keep serving. Runs the real app and the real workerd onnxruntime
- * over a runner whose simple.onnx has one flipped byte.
+ * over a runner whose simple.decoder.onnx has one flipped byte.
  */
 import { type ManifestFile, ModelRunner } from '@autoencoders/modelkit';
 import { describe, expect, it } from 'vitest';
@@ -36,15 +36,26 @@ describe('model integrity', () => {
   it('refuses a file whose SHA-256 differs, with a 503 problem, and keeps serving the rest', async () => {
     const fetch = damagedApp((file, bytes) => {
       const middle = bytes.length >> 1;
-      if (file.path === 'simple.onnx') bytes[middle] = (bytes[middle] as number) ^ 0xff;
+      if (file.path === 'simple.decoder.onnx') bytes[middle] = (bytes[middle] as number) ^ 0xff;
       return bytes;
     });
     const response = await fetch('/v1/models/simple/reconstruct', post([zeros()]));
     expect(response.headers.get('Retry-After')).toBe('3600');
     const problem = await expectProblem(response, 503, 'model-integrity');
-    expect(problem.detail).toContain('simple.onnx has SHA-256');
-    expect(problem.detail).toContain(manifest.models.simple?.files[0]?.sha256);
+    expect(problem.detail).toContain('simple.decoder.onnx has SHA-256');
+    expect(problem.detail).toContain(
+      manifest.models.simple?.files.find((f) => f.path === 'simple.decoder.onnx')?.sha256,
+    );
     // Refused again without retrying the session; the other networks of the model still work.
+    await expectProblem(
+      await fetch('/v1/models/simple/decode', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ codes: [zeros(32)] }),
+      }),
+      503,
+      'model-integrity',
+    );
     await expectProblem(
       await fetch('/v1/models/simple/reconstruct', post([zeros()])),
       503,
@@ -60,10 +71,10 @@ describe('model integrity', () => {
       files: { path: string; status: string; detail?: string }[];
     };
     expect(body.status).toBe('degraded');
-    const simple = body.files.find((f) => f.path === 'simple.onnx');
+    const simple = body.files.find((f) => f.path === 'simple.decoder.onnx');
     expect(simple?.status).toBe('mismatch');
     expect(simple?.detail).toContain('manifest lists');
-    expect(body.files.filter((f) => f.status !== 'ok').map((f) => f.path)).toEqual(['simple.onnx']);
+    expect(body.files.filter((f) => f.status !== 'ok').map((f) => f.path)).toEqual(['simple.decoder.onnx']);
   });
 
   it('reports a file that cannot be read', async () => {
@@ -74,8 +85,15 @@ describe('model integrity', () => {
     expect(problem.detail).toContain('vae.decoder.onnx could not be read');
   });
 
-  it('bundles exactly the files the manifest lists', () => {
-    const listed = Object.values(manifest.models).flatMap((m) => m.files.map((f) => f.path));
-    expect(Object.keys(modelFiles).sort()).toEqual(listed.sort());
+  it('bundles exactly the files the runner serves from: every listed file but duplicate autoencoders', () => {
+    const runner = new ModelRunner({ manifest, ort: workerdOrt, getFile: () => new Uint8Array() });
+    const served = runner.files().map((f) => f.path);
+    expect(Object.keys(modelFiles).sort()).toEqual([...served].sort());
+    const left = Object.values(manifest.models).flatMap((m) =>
+      m.files.filter((f) => !served.includes(f.path)).map((f) => [m.id, f.role]),
+    );
+    expect(left).toEqual(
+      ['simple', 'sparse', 'deep', 'conv', 'seq2seq', 'vae'].map((id) => [id, 'autoencoder']),
+    );
   });
 });

@@ -151,7 +151,9 @@ export class ModelRunner {
 
   /** The model's manifest entry, after checking it serves `operation`. */
   model(id: string, operation?: Operation): ManifestModel {
-    const model = (this.manifest.models as Record<string, ManifestModel | undefined>)[id];
+    // Ids come from URLs: an own-property check, so that `constructor` or `__proto__` is just unknown.
+    const models = this.manifest.models as Record<string, ManifestModel | undefined>;
+    const model = Object.hasOwn(models, id) ? models[id] : undefined;
     if (!model) throw new UnknownModelError(id, Object.keys(this.manifest.models));
     if (operation && !model.operations.includes(operation)) {
       throw new UnsupportedOperationError(id, operation, model.operations);
@@ -164,13 +166,42 @@ export class ModelRunner {
    * warm it apart from inference. Every operation method does this itself when needed.
    */
   async prepare(id: string, operation: Operation): Promise<void> {
-    await this.#session(this.#file(this.model(id, operation), ROLE_OF[operation]));
+    const model = this.model(id, operation);
+    await Promise.all(this.#rolesFor(model, operation).map((role) => this.#session(this.#file(model, role))));
   }
 
-  /** Autoencoder output for each image. */
+  /**
+   * Opens every session this runner serves from, and runs each once on zeros so that the runtime's
+   * lazily compiled kernels are ready too: what a server calls while it starts, so that no request
+   * pays for it. Resolves to the files that failed, which stay failed (see {@link check}).
+   */
+  async warmUp(): Promise<FileStatus[]> {
+    for (const { file } of this.#servingFiles()) {
+      try {
+        const input = file.inputs[0] as ManifestTensor;
+        await this.#run(file, this.#feed(file, new Float32Array(tensorSize(input)), 'values'));
+      } catch {
+        // Recorded in status(); the requests that need the file get the error.
+      }
+    }
+    return this.status().filter((f) => f.status !== 'ok');
+  }
+
+  /**
+   * Output for each image. Models with an encoder and a decoder reconstruct through both (the VAE
+   * from z_mean), so that their weights are loaded once, not again in a whole-autoencoder file.
+   */
   async reconstruct(id: string, images: Float32Array): Promise<Batch> {
-    const file = this.#file(this.model(id, 'reconstruct'), 'autoencoder');
-    return this.#single(file, await this.#run(file, this.#feed(file, images, 'images')));
+    const model = this.model(id, 'reconstruct');
+    if (!composes(model)) {
+      const file = this.#file(model, 'autoencoder');
+      return this.#single(file, await this.#run(file, this.#feed(file, images, 'images')));
+    }
+    const encoder = this.#file(model, 'encoder');
+    const decoder = this.#file(model, 'decoder');
+    const codes = await this.#run(encoder, this.#feed(encoder, images, 'images'));
+    const code = codes[(encoder.outputs[0] as ManifestTensor).name] as Batch;
+    return this.#single(decoder, await this.#run(decoder, this.#feed(decoder, code.data, 'codes')));
   }
 
   /** The denoiser's clean image for each (noisy) image. */
@@ -217,14 +248,14 @@ export class ModelRunner {
    * failed: requests that need it are refused rather than served from unknown weights.
    */
   async check(): Promise<FileStatus[]> {
-    const files = this.#allFiles();
+    const files = this.#servingFiles();
     await Promise.all(files.map(({ file }) => this.#bytes(file).catch(() => undefined)));
     return this.status();
   }
 
   /** What is known so far, without reading anything. */
   status(): FileStatus[] {
-    return this.#allFiles().map(({ model, file }) => {
+    return this.#servingFiles().map(({ model, file }) => {
       const detail = this.#details.get(file.path);
       return {
         model,
@@ -237,8 +268,24 @@ export class ModelRunner {
     });
   }
 
-  #allFiles(): { model: ModelId; file: ManifestFile }[] {
-    return Object.values(this.manifest.models).flatMap((m) => m.files.map((file) => ({ model: m.id, file })));
+  /**
+   * The files this runner reads: every file of every model, except a whole-autoencoder file where
+   * the encoder and decoder serve reconstruction (so a deployment need not carry it).
+   */
+  files(): ManifestFile[] {
+    return this.#servingFiles().map(({ file }) => file);
+  }
+
+  #servingFiles(): { model: ModelId; file: ManifestFile }[] {
+    return Object.values(this.manifest.models).flatMap((m) =>
+      m.files
+        .filter((file) => !(file.role === 'autoencoder' && composes(m)))
+        .map((file) => ({ model: m.id, file })),
+    );
+  }
+
+  #rolesFor(model: ManifestModel, operation: Operation): ManifestFileRole[] {
+    return operation === 'reconstruct' && composes(model) ? ['encoder', 'decoder'] : [ROLE_OF[operation]];
   }
 
   #file(model: ManifestModel, role: ManifestFileRole): ManifestFile {
@@ -352,6 +399,11 @@ export class ModelRunner {
     }
     return bytes;
   }
+}
+
+/** True when the model reconstructs through its encoder and decoder rather than a whole-autoencoder file. */
+function composes(model: ManifestModel): boolean {
+  return model.files.some((f) => f.role === 'encoder') && model.files.some((f) => f.role === 'decoder');
 }
 
 /** Number of values in one item of a tensor, i.e. the product of its dimensions after the batch. */

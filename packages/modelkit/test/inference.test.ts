@@ -171,8 +171,35 @@ describe('ModelRunner', () => {
       r.reconstruct('simple', new Float32Array(784)),
       r.reconstruct('simple', new Float32Array(784)),
     ]);
-    expect(created).toEqual(['simple.onnx']);
-    expect(reads).toEqual(['simple.onnx']);
+    // simple reconstructs through its encoder and decoder: simple.onnx is never read.
+    expect(created).toEqual(['simple.encoder.onnx', 'simple.decoder.onnx']);
+    expect(reads).toEqual(['simple.encoder.onnx', 'simple.decoder.onnx']);
+  });
+
+  it('reconstructs through the autoencoder file only where there is no encoder and decoder', async () => {
+    const { runner: r, created } = await runner();
+    await r.reconstruct('seq2seq', new Float32Array(784));
+    expect(created).toEqual(['seq2seq.onnx']);
+    expect(r.files().map((f) => f.path)).toEqual([
+      'simple.encoder.onnx',
+      'simple.decoder.onnx',
+      'seq2seq.onnx',
+      'vae.encoder.onnx',
+      'vae.decoder.onnx',
+    ]);
+  });
+
+  it('warms up every file it serves from, once each', async () => {
+    const { runner: r, created, runs } = await runner({ tamper: 'vae.decoder.onnx' });
+    const failed = await r.warmUp();
+    expect(created).toEqual(r.files().map((f) => f.path).filter((p) => p !== 'vae.decoder.onnx'));
+    expect(runs.map((run) => [run.file, run.dims])).toEqual([
+      ['simple.encoder.onnx', [1, 784]],
+      ['simple.decoder.onnx', [1, 32]],
+      ['seq2seq.onnx', [1, 784]],
+      ['vae.encoder.onnx', [1, 784]],
+    ]);
+    expect(failed.map((f) => [f.path, f.status])).toEqual([['vae.decoder.onnx', 'mismatch']]);
   });
 
   it('feeds inputs by the manifest names and shapes and returns every output', async () => {
@@ -187,12 +214,18 @@ describe('ModelRunner', () => {
   it('never runs one session twice at once', async () => {
     const fake = fakeOrt();
     const { runner: r } = await runner({}, fake);
-    await Promise.all(Array.from({ length: 5 }, () => r.reconstruct('simple', new Float32Array(784))));
+    await Promise.all(Array.from({ length: 5 }, () => r.reconstruct('seq2seq', new Float32Array(784))));
     expect(fake.maxActive()).toBe(1);
   });
 
   it('refuses unknown models and operations they do not serve', async () => {
     const { runner: r } = await runner();
+    // Ids reach the runner from URLs: names of Object.prototype members are unknown models too.
+    for (const id of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(() => r.model(id)).toThrow(UnknownModelError);
+      await expect(r.prepare(id, 'encode')).rejects.toBeInstanceOf(UnknownModelError);
+      await expect(r.reconstruct(id, new Float32Array(784))).rejects.toBeInstanceOf(UnknownModelError);
+    }
     await expect(r.reconstruct('nope', new Float32Array(784))).rejects.toBeInstanceOf(UnknownModelError);
     await expect(r.reconstruct('deep', new Float32Array(784))).rejects.toThrow(
       /this manifest serves simple, seq2seq, vae/,
@@ -214,22 +247,26 @@ describe('ModelRunner', () => {
 
   it('checks output shapes against the manifest', async () => {
     const { runner: r } = await runner({ wrongShape: true });
+    await expect(r.reconstruct('seq2seq', new Float32Array(784))).rejects.toThrow(
+      /seq2seq.onnx output 'reconstruction' is \[1,1\] .* the manifest says float32 \[1,784\]/,
+    );
     await expect(r.reconstruct('simple', new Float32Array(784))).rejects.toThrow(
-      /the manifest says float32 \[1,784\]/,
+      /simple.encoder.onnx output 'code' is \[1,1\] .* the manifest says float32 \[1,32\]/,
     );
   });
 
   it('refuses a file whose SHA-256 differs, every time, and reports it', async () => {
-    const { runner: r, created, reads } = await runner({ tamper: 'simple.onnx' });
+    const { runner: r, created, reads } = await runner({ tamper: 'simple.decoder.onnx' });
     const error = await r.reconstruct('simple', new Float32Array(784)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelIntegrityError);
-    expect((error as ModelIntegrityError).path).toBe('simple.onnx');
+    expect((error as ModelIntegrityError).path).toBe('simple.decoder.onnx');
     await expect(r.reconstruct('simple', new Float32Array(784))).rejects.toBeInstanceOf(ModelIntegrityError);
-    expect(reads).toEqual(['simple.onnx']);
-    expect(created).toEqual([]);
+    await expect(r.decode('simple', new Float32Array(32))).rejects.toBeInstanceOf(ModelIntegrityError);
+    expect(reads).toEqual(['simple.encoder.onnx', 'simple.decoder.onnx']);
+    expect(created).toEqual(['simple.encoder.onnx']);
     await r.encode('simple', new Float32Array(784));
     const status = await r.check();
-    expect(status.find((s) => s.path === 'simple.onnx')).toMatchObject({
+    expect(status.find((s) => s.path === 'simple.decoder.onnx')).toMatchObject({
       status: 'mismatch',
       sessionOpen: false,
     });
