@@ -1,32 +1,46 @@
 /**
- * `pnpm bench:edge`: the API under load, as a client sees it through `wrangler dev` on loopback.
+ * `pnpm bench:edge`: the API measured against Workers' real limits, as a client sees it through
+ * `wrangler dev` (workerd) on loopback. Four parts, each printed as a table and written to
+ * bench-results/edge.json with every target marked met or missed:
  *
- * Starts wrangler dev (offline), times the first requests after the start (cold: ort set-up and
- * session creation), then loads each case from a second process with autocannon (10 s, 32
- * connections) and samples the workerd process's RSS from /proc during a 60 s run. Prints a table
- * and writes bench-results/edge.json. Options: --duration S (per case), --memory S (0 skips),
- * --connections N.
+ * 1. start-up: fresh isolates, started with each STARTUP step (src/index.ts) and with an empty
+ *    Worker for scale; the worker process's CPU time when it first answers gives what each step
+ *    costs; then the first request of each operation on a fresh isolate.
+ * 2. warm latency at one connection (p50/p99) and CPU per request, per operation.
+ * 3. throughput at 32 connections, through wrangler dev and at the worker's own socket.
+ * 4. memory through the inspector (heap used and committed, ArrayBuffers and WebAssembly memory):
+ *    at start, after every model and operation at its largest, and during 30 s of 32 clients
+ *    sending the largest requests there are (64-image JSON, 4 MiB PNGs, manifold n=30).
+ *
+ * Options: --parts startup,latency,throughput,memory (default all), --runs N (fresh isolates per
+ * start-up step, default 3), --duration S (throughput, default 10), --memory S (default 30),
+ * --connections N (default 32). Don't run it while something else loads the machine.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { encodePng, IMAGE_SIZE } from '@autoencoders/modelkit';
-
-const appDir = fileURLToPath(new URL('..', import.meta.url));
-const bin = (name: string) => join(appDir, 'node_modules/.bin', name);
+import { encodePng, IMAGE_SIZE, seededRandom } from '@autoencoders/modelkit';
+import { appDir, bin, cpuMs, round, startWranglerDev, type WranglerDev } from '../scripts/wrangler-dev.ts';
+import { type HeapSample, Inspector } from './inspector.ts';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
+const option = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
 };
-const DURATION = option('duration', 10);
-const CONNECTIONS = option('connections', 32);
-const MEMORY_SECONDS = option('memory', 60);
+const PARTS = new Set(option('parts', 'startup,latency,throughput,memory').split(','));
+const RUNS = Number(option('runs', '3'));
+const DURATION = Number(option('duration', '10'));
+const MEMORY_SECONDS = Number(option('memory', '30'));
+const CONNECTIONS = Number(option('connections', '32'));
+/** Workers' limit per isolate, and the bound this project holds itself to (¾ of it). */
+const MEMORY_BOUND_MIB = 96;
+
+// ---------------------------------------------------------------------------------------------
+// Requests
 
 interface Case {
   name: string;
@@ -37,6 +51,8 @@ interface Case {
   body?: Uint8Array;
 }
 
+const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
 /** A digit-like image: a ring, as in the tests. */
 function digit(): number[] {
   return Array.from({ length: IMAGE_SIZE }, (_, i) => {
@@ -45,8 +61,14 @@ function digit(): number[] {
   });
 }
 
+/** `n` different digit-like images at full float precision: the largest JSON a client may send. */
+function images(n: number): number[][] {
+  const random = seededRandom(n);
+  return Array.from({ length: n }, () => digit().map((v) => Math.min(1, v * 0.9 + random() * 0.1)));
+}
+
+/** A 200×200 grey photo-like upload: the PNG path decodes, inverts, crops, scales and centres it. */
 function pngUpload(): Uint8Array {
-  // A 200×200 grey photo-like upload: the PNG path decodes, inverts, crops, scales and centres it.
   const side = 200;
   const data = new Float32Array(side * side).fill(0.85);
   for (let y = 0; y < side; y++) {
@@ -58,31 +80,44 @@ function pngUpload(): Uint8Array {
   return encodePng({ width: side, height: side, data });
 }
 
-const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-/** No inference: what wrangler dev's proxy chain and the router cost on their own. */
-const BASELINE: Case = {
-  name: 'baseline: GET /v1/models/simple (no inference)',
-  method: 'GET',
-  path: '/v1/models/simple',
-};
-const CASES: Case[] = [
+/** The largest PNG accepted: 1180×1180 RGB noise, which does not compress, just under 4 MiB. */
+function largestPng(): Uint8Array {
+  const side = 1180;
+  const random = seededRandom(5);
+  const data = Uint8Array.from({ length: side * side * 3 }, () => Math.floor(random() * 256));
+  return encodePng({ width: side, height: side, channels: 3, data });
+}
+
+const post = (name: string, path: string, body: unknown, accept?: string): Case => ({
+  name,
+  method: 'POST',
+  path,
+  contentType: 'application/json',
+  body: json(body),
+  ...(accept ? { accept } : {}),
+});
+
+const one = { images: images(1) };
+/** One request per operation, single image: what the latency targets are about. */
+const SINGLE: Case[] = [
+  post('simple reconstruct', '/v1/models/simple/reconstruct', one),
+  post('simple encode', '/v1/models/simple/encode', one),
+  post('simple decode', '/v1/models/simple/decode', { codes: [Array(32).fill(1)] }),
+  post('deep reconstruct', '/v1/models/deep/reconstruct', one),
+  post('conv reconstruct', '/v1/models/conv/reconstruct', one),
+  post('denoise', '/v1/denoise', one),
+  post('seq2seq reconstruct', '/v1/models/seq2seq/reconstruct', one),
+  post('vae encode', '/v1/models/vae/encode', one),
+  post('vae decode', '/v1/models/vae/decode', { codes: [[0.5, -1]] }),
+  { name: 'vae manifold n=15 (PNG)', method: 'GET', path: '/v1/models/vae/manifold?n=15' },
   {
-    name: 'simple reconstruct, JSON, 1 image',
-    method: 'POST',
-    path: '/v1/models/simple/reconstruct',
-    contentType: 'application/json',
-    body: json({ images: [digit()] }),
+    name: 'vae manifold n=15 (JSON)',
+    method: 'GET',
+    path: '/v1/models/vae/manifold?n=15',
+    accept: 'application/json',
   },
   {
-    name: 'denoise, JSON, 1 image',
-    method: 'POST',
-    path: '/v1/denoise',
-    contentType: 'application/json',
-    body: json({ images: [digit()] }),
-  },
-  { name: 'vae manifold n=15, PNG', method: 'GET', path: '/v1/models/vae/manifold?n=15' },
-  {
-    name: 'PNG upload 200×200 → simple reconstruct, PNG',
+    name: 'PNG upload 200×200 → simple reconstruct → PNG',
     method: 'POST',
     path: '/v1/models/simple/reconstruct',
     contentType: 'image/png',
@@ -90,109 +125,54 @@ const CASES: Case[] = [
     body: pngUpload(),
   },
 ];
+/** Targets of single-request latency at one connection (p50, ms). */
+const LATENCY_TARGETS: Record<string, number> = {
+  'simple reconstruct': 5,
+  'simple encode': 5,
+  'simple decode': 5,
+  'conv reconstruct': 5,
+  denoise: 5,
+  'vae decode': 5,
+  'vae manifold n=15 (PNG)': 10,
+};
+const BASELINE: Case = {
+  name: 'no inference: GET /v1/models/simple',
+  method: 'GET',
+  path: '/v1/models/simple',
+};
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-async function startWrangler(
-  port: number,
-): Promise<{ child: ChildProcess; readyMs: number; log: () => string }> {
-  const started = performance.now();
-  let output = '';
-  const child = spawn(
-    bin('wrangler'),
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'],
-    {
-      cwd: appDir,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    },
-  );
-  child.stdout?.on('data', (d) => {
-    output += d;
-  });
-  child.stderr?.on('data', (d) => {
-    output += d;
-  });
-  // Ready = the worker answers a route that touches no model.
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited: ${output}`);
-    if (performance.now() - started > 120_000)
-      throw new Error(`wrangler dev not ready after 120 s: ${output}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/problems/not-found`, { redirect: 'manual' });
-      await response.arrayBuffer();
-      if (response.status === 302) break;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, readyMs: performance.now() - started, log: () => output };
-}
-
-async function timedRequest(base: string, c: Case) {
-  const started = performance.now();
-  const response = await fetch(`${base}${c.path}`, requestInit(c));
-  await response.arrayBuffer();
-  return {
-    status: response.status,
-    ms: round(performance.now() - started),
-    serverTiming: response.headers.get('Server-Timing') ?? '',
-  };
-}
-
-function requestInit(c: Case): RequestInit {
+function init(c: Case): RequestInit {
   const headers: Record<string, string> = {};
   if (c.contentType) headers['Content-Type'] = c.contentType;
   if (c.accept) headers.Accept = c.accept;
   return { method: c.method, headers, ...(c.body ? { body: c.body as Uint8Array<ArrayBuffer> } : {}) };
 }
 
-/** Seconds of single-connection load per case: latency without queueing behind 31 other clients. */
-const LATENCY_SECONDS = 3;
+async function timed(base: string, c: Case) {
+  const started = performance.now();
+  const response = await fetch(`${base}${c.path}`, init(c));
+  await response.arrayBuffer();
+  return { status: response.status, ms: round(performance.now() - started, 1) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load, from a second process (bench/load.ts), so the load generator never shares our event loop
 
 interface LoadResult {
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
-  latencyMaxMs: number;
   requests: number;
   errors: number;
-  non2xx: number;
-  timeouts: number;
 }
 
-/** autocannon in its own process (bench/load.ts), so load generation does not share this event loop. */
-async function load(
-  base: string,
-  c: Case,
-  seconds: number,
-  dir: string,
-  connections = CONNECTIONS,
-): Promise<LoadResult> {
-  const headers: Record<string, string> = {};
-  if (c.contentType) headers['Content-Type'] = c.contentType;
-  if (c.accept) headers.Accept = c.accept;
-  let bodyFile: string | undefined;
-  if (c.body) {
-    bodyFile = join(dir, `${c.name.replace(/\W+/g, '-')}.body`);
-    await writeFile(bodyFile, c.body);
-  }
+async function load(base: string, c: Case, seconds: number, connections: number): Promise<LoadResult> {
+  const bodyFile = c.body ? join(appDir, 'bench-results', 'body.bin') : undefined;
+  if (bodyFile && c.body) await writeFile(bodyFile, c.body);
   const options = {
     url: `${base}${c.path}`,
     method: c.method,
-    headers,
+    headers: (init(c).headers ?? {}) as Record<string, string>,
     bodyFile,
     connections,
     duration: seconds,
@@ -206,7 +186,7 @@ async function load(
   );
   const r = JSON.parse(stdout) as {
     requests: { average: number; total: number };
-    latency: { p50: number; p99: number; max: number };
+    latency: { p50: number; p99: number };
     errors: number;
     non2xx: number;
     timeouts: number;
@@ -215,222 +195,355 @@ async function load(
     requestsPerSecond: round(r.requests.average),
     latencyP50Ms: r.latency.p50,
     latencyP99Ms: r.latency.p99,
-    latencyMaxMs: r.latency.max,
     requests: r.requests.total,
-    errors: r.errors,
-    non2xx: r.non2xx,
-    timeouts: r.timeouts,
+    errors: r.errors + r.non2xx + r.timeouts,
   };
 }
 
-/** The workerd processes under wrangler (wrangler runs the worker and its dev proxy in them). */
-async function workerdPids(root: number): Promise<number[]> {
-  const children = new Map<number, number[]>();
-  const names = new Map<number, string>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      const match = /^(\d+) \((.*)\) \S (\d+)/.exec(stat);
-      if (!match) continue;
-      const [pid, name, parent] = [Number(match[1]), match[2] as string, Number(match[3])];
-      names.set(pid, name);
-      children.set(parent, [...(children.get(parent) ?? []), pid]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const found: number[] = [];
-  const walk = (pid: number) => {
-    for (const child of children.get(pid) ?? []) {
-      if (names.get(child)?.startsWith('workerd')) found.push(child);
-      walk(child);
-    }
-  };
-  walk(root);
-  return found;
+function push(lists: Record<string, number[]>, key: string, value: number) {
+  lists[key] = [...(lists[key] ?? []), value];
 }
 
-/** TCP ports a process listens on, from /proc (its socket inodes matched against /proc/net/tcp). */
-async function listeningPorts(pid: number): Promise<number[]> {
-  const inodes = new Set<string>();
-  for (const fd of await readdir(`/proc/${pid}/fd`).catch(() => [])) {
-    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-    if (inode) inodes.add(inode);
-  }
-  const ports: number[] = [];
-  for (const line of (await readFile('/proc/net/tcp', 'utf8')).split('\n').slice(1)) {
-    const f = line.trim().split(/\s+/);
-    if (f[3] === '0A' && inodes.has(f[9] ?? '')) ports.push(Number.parseInt(f[1]?.split(':')[1] ?? '', 16));
-  }
-  return ports;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? (sorted[(sorted.length - 1) >> 1] as number) : Number.NaN;
+};
+
+const targets: { target: string; met: boolean; value: string }[] = [];
+function target(name: string, met: boolean, value: string) {
+  targets.push({ target: name, met, value });
 }
 
-/**
- * wrangler dev puts a proxy worker (in its own workerd) in front of the user worker, which listens on
- * an internal loopback port. Finding that port lets the bench tell the worker's own capacity from the
- * dev proxy's; production has no such proxy.
- */
-async function innerWorker(pids: readonly number[], publicPort: number) {
-  for (const pid of pids) {
-    for (const port of await listeningPorts(pid)) {
-      if (port === publicPort) continue;
+function table(rows: (string | number)[][]) {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length))) ?? [];
+  for (const row of rows) console.log(row.map((cell, i) => String(cell).padEnd(widths[i] ?? 0)).join('  '));
+  console.log();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Start-up
+
+const STEPS = ['lazy', 'verify', 'runtime', 'sessions', 'warm'] as const;
+const FIRST_REQUESTS = SINGLE.filter((c) =>
+  [
+    'simple reconstruct',
+    'simple encode',
+    'simple decode',
+    'conv reconstruct',
+    'denoise',
+    'seq2seq reconstruct',
+    'vae decode',
+    'vae manifold n=15 (PNG)',
+  ].includes(c.name),
+);
+
+async function startup() {
+  console.log(
+    `start-up: ${RUNS} fresh isolates per step (wrangler dev, the worker's workerd CPU at first answer)`,
+  );
+  const cpuAtReady: Record<string, number[]> = { hello: [] };
+  const readyMs: Record<string, number[]> = { hello: [] };
+  const first: Record<string, Record<string, number[]>> = { lazy: {}, warm: {} };
+  for (let run = 0; run < RUNS; run++) {
+    for (const step of ['hello', ...STEPS] as const) {
+      const dev = await startWranglerDev(
+        step === 'hello' ? { config: 'bench/hello/wrangler.jsonc' } : { vars: { STARTUP: step } },
+      );
       try {
-        const response = await fetch(`http://127.0.0.1:${port}/v1/models/simple`, {
-          signal: AbortSignal.timeout(2000),
-        });
-        const body = (await response.json()) as { id?: string };
-        if (response.status === 200 && body.id === 'simple') return { pid, base: `http://127.0.0.1:${port}` };
-      } catch {
-        // Another of workerd's sockets (inspector, loopback services).
+        push(cpuAtReady, step, await cpuMs(dev.workerPid));
+        push(readyMs, step, round(dev.readyMs));
+        const perOp = first[step];
+        if (perOp) {
+          // Each operation's first request: on `lazy` it opens what it needs, on `warm` nothing.
+          for (const c of FIRST_REQUESTS) {
+            const r = await timed(dev.url, c);
+            if (r.status !== 200) throw new Error(`${c.name}: first request answered ${r.status}`);
+            push(perOp, c.name, r.ms);
+          }
+        }
+      } finally {
+        await dev.stop();
       }
     }
   }
-  return undefined;
+  const cpu = Object.fromEntries(Object.entries(cpuAtReady).map(([k, v]) => [k, median(v)]));
+  const breakdown = [
+    ['workerd and an empty Worker, for scale', cpu.hello],
+    [
+      'the bundle: 0.7 MB of JS (Hono, zod, onnxruntime-web), 14 MB of WASM compiled, the app',
+      (cpu.lazy ?? 0) - (cpu.hello ?? 0),
+    ],
+    ['SHA-256 of the 13 model files (5 MB)', (cpu.verify ?? 0) - (cpu.lazy ?? 0)],
+    [
+      "onnxruntime-web's set-up (WASM instance, runtime) and its first session",
+      (cpu.runtime ?? 0) - (cpu.verify ?? 0),
+    ],
+    ['the other 12 sessions', (cpu.sessions ?? 0) - (cpu.runtime ?? 0)],
+    ['one run of each network (compiles the kernels it uses)', (cpu.warm ?? 0) - (cpu.sessions ?? 0)],
+  ] as const;
+  console.log('start-up CPU (median over runs, ms; differences between steps):');
+  table([['step', 'CPU ms'], ...breakdown.map(([what, ms]) => [what, Math.round(ms ?? 0)])]);
+  const startupCpu = (cpu.warm ?? 0) - (cpu.hello ?? 0);
+  target(
+    "start-up CPU of the Worker's own code ≤ 1000 ms (Workers' start-up limit)",
+    startupCpu <= 1000,
+    `${Math.round(startupCpu)} ms`,
+  );
+  const firstRows = FIRST_REQUESTS.map((c) => [
+    c.name,
+    median(first.warm?.[c.name] ?? []),
+    median(first.lazy?.[c.name] ?? []),
+  ]);
+  console.log('first request of each operation on a fresh isolate (median, ms):');
+  table([['operation', 'STARTUP=warm (default)', 'STARTUP=lazy'], ...firstRows]);
+  const worstFirst = Math.max(...firstRows.map((r) => r[1] as number));
+  target(
+    'first request on a fresh isolate ≤ 100 ms (every operation)',
+    worstFirst <= 100,
+    `worst ${worstFirst} ms`,
+  );
+  return {
+    cpuAtReadyMs: cpuAtReady,
+    readyMs,
+    breakdownMs: Object.fromEntries(breakdown.map(([k, v]) => [k, Math.round(v ?? 0)])),
+    startupCpuMs: startupCpu,
+    firstRequestMs: first,
+  };
 }
 
-async function rssMiB(pids: readonly number[]): Promise<number> {
-  let kib = 0;
-  for (const pid of pids) {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    kib += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+// ---------------------------------------------------------------------------------------------
+// 2 and 3. Warm latency and throughput
+
+const LATENCY_SECONDS = 3;
+
+async function latency(dev: WranglerDev) {
+  console.log(`warm latency: one connection, ${LATENCY_SECONDS} s per operation, through wrangler dev`);
+  const rows: (string | number)[][] = [];
+  const results: Record<string, LoadResult & { cpuMsPerRequest: number }> = {};
+  for (const c of [BASELINE, ...SINGLE]) {
+    await timed(dev.url, c);
+    const cpuBefore = await cpuMs(dev.workerPid);
+    const r = await load(dev.url, c, LATENCY_SECONDS, 1);
+    const perRequest = round(((await cpuMs(dev.workerPid)) - cpuBefore) / Math.max(r.requests, 1), 2);
+    results[c.name] = { ...r, cpuMsPerRequest: perRequest };
+    rows.push([c.name, r.latencyP50Ms, r.latencyP99Ms, r.requestsPerSecond, perRequest, r.errors]);
+    const limit = LATENCY_TARGETS[c.name];
+    if (limit !== undefined)
+      target(
+        `${c.name} p50 ≤ ${limit} ms (1 connection)`,
+        r.latencyP50Ms <= limit && r.errors === 0,
+        `${r.latencyP50Ms} ms`,
+      );
   }
-  return round(kib / 1024);
+  table([['operation', 'p50 ms', 'p99 ms', 'req/s', 'worker CPU ms/req', 'errors'], ...rows]);
+  return results;
 }
 
-const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
+async function throughput(dev: WranglerDev) {
+  console.log(`throughput: ${CONNECTIONS} connections, ${DURATION} s per case`);
+  const cases = [BASELINE, SINGLE[0] as Case, SINGLE[5] as Case];
+  const rows: (string | number)[][] = [];
+  const results: Record<string, { viaWrangler: LoadResult; workerSocket?: LoadResult }> = {};
+  for (const c of cases) {
+    const via = await load(dev.url, c, DURATION, CONNECTIONS);
+    const direct = dev.inner ? await load(dev.inner, c, DURATION, CONNECTIONS) : undefined;
+    results[c.name] = { viaWrangler: via, ...(direct ? { workerSocket: direct } : {}) };
+    rows.push([
+      c.name,
+      via.requestsPerSecond,
+      via.latencyP50Ms,
+      direct?.requestsPerSecond ?? '–',
+      via.errors + (direct?.errors ?? 0),
+    ]);
+  }
+  table([['case', 'req/s via wrangler dev', 'p50 ms', "req/s at the worker's socket", 'errors'], ...rows]);
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Memory
+
+const peak = (samples: HeapSample[], of: (s: HeapSample) => number) =>
+  samples.length ? round(Math.max(...samples.map(of)), 1) : Number.NaN;
+const live = (s: HeapSample) => s.usedMiB + s.backingMiB;
+const committed = (s: HeapSample) => s.totalMiB + s.backingMiB;
+
+async function memory() {
+  const dev = await startWranglerDev();
+  const inspector = await Inspector.connect(dev.inspectorPort);
+  try {
+    const atStart = await inspector.heap();
+    const big = { images: images(64) };
+    const heavy: Case[] = [
+      ...['simple', 'sparse', 'deep', 'conv', 'seq2seq', 'vae'].flatMap((id) => [
+        post(`${id} reconstruct ×64`, `/v1/models/${id}/reconstruct`, big),
+        post(`${id} encode ×64`, `/v1/models/${id}/encode`, big),
+      ]),
+      ...['simple', 'sparse', 'deep', 'conv', 'vae'].map((id) =>
+        post(`${id} decode ×64`, `/v1/models/${id}/decode`, {
+          codes: Array.from({ length: 64 }, () =>
+            Array(id === 'conv' ? 128 : id === 'vae' ? 2 : 32).fill(0.5),
+          ),
+        }),
+      ),
+      post('denoise ×64', '/v1/denoise?noise=0.5', big),
+      { name: 'manifold n=30 (PNG)', method: 'GET', path: '/v1/models/vae/manifold?n=30' },
+      {
+        name: 'manifold n=30 (JSON)',
+        method: 'GET',
+        path: '/v1/models/vae/manifold?n=30',
+        accept: 'application/json',
+      },
+      {
+        name: 'PNG upload, 4 MiB',
+        method: 'POST',
+        path: '/v1/models/conv/reconstruct',
+        contentType: 'image/png',
+        body: largestPng(),
+      },
+    ];
+    for (const c of heavy) {
+      const r = await timed(dev.url, c);
+      if (r.status !== 200) throw new Error(`${c.name} answered ${r.status}`);
+      if (!existsSync(`/proc/${dev.workerPid}`))
+        throw new Error(`the worker's workerd (${dev.workerPid}) ended after ${c.name}`);
+    }
+    const afterEach = await inspector.heap();
+
+    // 32 clients, each looping over the largest requests there are, for MEMORY_SECONDS.
+    const mix = heavy.filter((c) =>
+      [
+        'conv reconstruct ×64',
+        'vae reconstruct ×64',
+        'denoise ×64',
+        'manifold n=30 (PNG)',
+        'manifold n=30 (JSON)',
+        'PNG upload, 4 MiB',
+      ].includes(c.name),
+    );
+    const counts: Record<string, number> = {};
+    const count = (key: string) => {
+      counts[key] = (counts[key] ?? 0) + 1;
+    };
+    let stop = false;
+    const sampler = inspector.sample(250);
+    const cpuBefore = await cpuMs(dev.workerPid);
+    const clients = Array.from({ length: CONNECTIONS }, async (_, k) => {
+      for (let i = k; !stop; i++) {
+        const c = mix[i % mix.length] as Case;
+        try {
+          const response = await fetch(`${dev.url}${c.path}`, init(c));
+          const text = await response.text();
+          if (response.status === 200) count('200');
+          else if (response.headers.get('Content-Type') === 'application/problem+json')
+            count(`${response.status} ${(JSON.parse(text) as { type: string }).type}`);
+          else count(`${response.status} (not the app's): ${text.slice(0, 60)}`);
+        } catch (error) {
+          count(`failed: ${(error as Error).message}`);
+        }
+      }
+    });
+    await new Promise((r) => setTimeout(r, MEMORY_SECONDS * 1000));
+    stop = true;
+    await Promise.all(clients);
+    const samples = await sampler.stop();
+    const cpuUsed = (await cpuMs(dev.workerPid)) - cpuBefore;
+
+    const passive = samples.filter((x) => !x.afterGc);
+    const collected = samples.filter((x) => x.afterGc);
+    console.log(
+      'memory of the isolate, MiB (held = JS heap used + ArrayBuffers and WASM memory; committed = JS heap total + the same):',
+    );
+    table([
+      ['when', 'held', 'committed', 'heap used', 'heap total', 'ArrayBuffers + WASM'],
+      [
+        'at start (warm, no request yet)',
+        live(atStart),
+        committed(atStart),
+        atStart.usedMiB,
+        atStart.totalMiB,
+        atStart.backingMiB,
+      ],
+      [
+        'after every model × operation at its largest',
+        live(afterEach),
+        committed(afterEach),
+        afterEach.usedMiB,
+        afterEach.totalMiB,
+        afterEach.backingMiB,
+      ],
+      [
+        `peak of ${passive.length} samples, ${CONNECTIONS} clients for ${MEMORY_SECONDS} s`,
+        peak(passive, live),
+        peak(passive, committed),
+        peak(passive, (x) => x.usedMiB),
+        peak(passive, (x) => x.totalMiB),
+        peak(passive, (x) => x.backingMiB),
+      ],
+      [
+        `peak of ${collected.length} samples taken right after a full GC`,
+        peak(collected, live),
+        peak(collected, committed),
+        peak(collected, (x) => x.usedMiB),
+        peak(collected, (x) => x.totalMiB),
+        peak(collected, (x) => x.backingMiB),
+      ],
+    ]);
+    console.log(`answers during the load: ${JSON.stringify(counts)}; worker CPU ${Math.round(cpuUsed)} ms`);
+    const restarts = Object.keys(counts).filter((k) => /restarted|not the app|failed/.test(k));
+    target(
+      `memory held under ${MEMORY_BOUND_MIB} MiB at every sample (heap used + ArrayBuffers/WASM)`,
+      peak(samples, live) < MEMORY_BOUND_MIB,
+      `${peak(samples, live)} MiB`,
+    );
+    target(
+      `memory committed under ${MEMORY_BOUND_MIB} MiB at every sample (heap total, garbage included, + ArrayBuffers/WASM)`,
+      peak(samples, committed) < MEMORY_BOUND_MIB,
+      `${peak(samples, committed)} MiB`,
+    );
+    target(
+      'no request lost to a restart or a dropped connection',
+      restarts.length === 0,
+      JSON.stringify(counts),
+    );
+    return { atStart, afterEach, counts, samples, cpuMs: cpuUsed };
+  } finally {
+    inspector.close();
+    await dev.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main() {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const dir = join(appDir, 'bench-results');
-  await mkdir(dir, { recursive: true });
-  console.log(`edge bench: wrangler dev on ${base}, ${CONNECTIONS} connections, ${DURATION} s per case`);
-  const { child, readyMs, log } = await startWrangler(port);
-  const stop = () => {
-    if (child.pid && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+  await mkdir(join(appDir, 'bench-results'), { recursive: true });
+  const report: Record<string, unknown> = {
+    when: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGiB: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+    },
+    setup: 'wrangler dev (workerd) on 127.0.0.1; load from a second process',
   };
-  process.on('exit', stop);
-  try {
-    const pids = child.pid ? await workerdPids(child.pid) : [];
-    const inner = await innerWorker(pids, port);
-    const workerPids = inner ? [inner.pid] : pids;
-    const rssAtReady = await rssMiB(workerPids);
-    console.log(
-      `ready after ${round(readyMs)} ms; workerd ${pids.join(', ')}; the worker's own: ${inner ? `${inner.pid} on ${inner.base}` : 'not found'}, ${rssAtReady} MiB RSS`,
-    );
-
-    // First request of each case on the fresh isolate: ort set-up once, then one session per model.
-    const cold: Record<string, unknown> = {};
-    for (const c of CASES) {
-      const first = await timedRequest(base, c);
-      const second = await timedRequest(base, c);
-      if (first.status !== 200) throw new Error(`${c.name}: first request answered ${first.status}`);
-      cold[c.name] = { firstMs: first.ms, firstServerTiming: first.serverTiming, secondMs: second.ms };
-      console.log(`cold  ${c.name}: first ${first.ms} ms (${first.serverTiming}), then ${second.ms} ms`);
+  if (PARTS.has('startup')) report.startup = await startup();
+  if (PARTS.has('latency') || PARTS.has('throughput')) {
+    const dev = await startWranglerDev();
+    try {
+      if (PARTS.has('latency')) report.latency = await latency(dev);
+      if (PARTS.has('throughput')) report.throughput = await throughput(dev);
+    } finally {
+      await dev.stop();
     }
-
-    // Little's law: at 32 connections p50 ≈ 32 / throughput, so latency is measured on its own with
-    // one connection, and throughput with 32.
-    const results: Record<string, { single: LoadResult; loaded: LoadResult; rssAfterMiB: number }> = {};
-    for (const c of [BASELINE, ...CASES]) {
-      const single = await load(base, c, LATENCY_SECONDS, dir, 1);
-      const loaded = await load(base, c, DURATION, dir);
-      results[c.name] = { single, loaded, rssAfterMiB: await rssMiB(workerPids) };
-      const errors = (r: LoadResult) => r.errors + r.non2xx + r.timeouts;
-      console.log(
-        `load  ${c.name}: 1 connection p50 ${single.latencyP50Ms} ms, p99 ${single.latencyP99Ms} ms (${single.requestsPerSecond} req/s); ` +
-          `${CONNECTIONS} connections ${loaded.requestsPerSecond} req/s, p50 ${loaded.latencyP50Ms} ms, p99 ${loaded.latencyP99Ms} ms; errors ${errors(single) + errors(loaded)}`,
-      );
-    }
-
-    // The same load straight at the worker's socket, without wrangler dev's proxy in the way.
-    const direct: Record<string, LoadResult> = {};
-    if (inner) {
-      for (const c of [BASELINE, ...CASES.slice(0, 2)]) {
-        const r = await load(inner.base, c, DURATION, dir);
-        direct[c.name] = r;
-        console.log(
-          `direct ${c.name}: ${CONNECTIONS} connections ${r.requestsPerSecond} req/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms; errors ${r.errors + r.non2xx + r.timeouts}`,
-        );
-      }
-    }
-
-    let memory: Record<string, unknown> | undefined;
-    if (MEMORY_SECONDS > 0 && workerPids.length > 0) {
-      const samples: { s: number; rssMiB: number }[] = [];
-      const started = performance.now();
-      const sampler = setInterval(async () => {
-        samples.push({ s: round((performance.now() - started) / 1000, 1), rssMiB: await rssMiB(workerPids) });
-      }, 1000);
-      const r = await load(inner?.base ?? base, CASES[0] as Case, MEMORY_SECONDS, dir);
-      clearInterval(sampler);
-      const values = samples.map((s) => s.rssMiB);
-      const firstTen = values.slice(0, 10);
-      const lastTen = values.slice(-10);
-      const mean = (v: number[]) => round(v.reduce((a, b) => a + b, 0) / Math.max(v.length, 1));
-      memory = {
-        case: CASES[0]?.name,
-        seconds: MEMORY_SECONDS,
-        requests: r.requests,
-        errors: r.errors + r.non2xx + r.timeouts,
-        rssMiB: {
-          atReady: rssAtReady,
-          min: Math.min(...values),
-          max: Math.max(...values),
-          first10sMean: mean(firstTen),
-          last10sMean: mean(lastTen),
-        },
-        samples,
-      };
-      console.log(
-        `memory over ${MEMORY_SECONDS} s of "${CASES[0]?.name}" (${r.requests} requests): RSS ${Math.min(...values)}–${Math.max(...values)} MiB, first 10 s ${mean(firstTen)} MiB, last 10 s ${mean(lastTen)} MiB`,
-      );
-    }
-
-    const simple = results[CASES[0]?.name as string];
-    const denoise = results[CASES[1]?.name as string];
-    const clean = (r: LoadResult) => r.errors + r.non2xx + r.timeouts === 0;
-    const targets = {
-      'simple reconstruct p50 ≤ 10 ms (1 connection)': (simple?.single.latencyP50Ms ?? Infinity) <= 10,
-      'denoise p50 ≤ 10 ms (1 connection)': (denoise?.single.latencyP50Ms ?? Infinity) <= 10,
-      [`simple reconstruct ≥ 1000 req/s (${CONNECTIONS} connections, through wrangler dev)`]:
-        (simple?.loaded.requestsPerSecond ?? 0) >= 1000,
-      [`simple reconstruct ≥ 1000 req/s (${CONNECTIONS} connections, the worker's own socket)`]:
-        (direct[CASES[0]?.name as string]?.requestsPerSecond ?? 0) >= 1000,
-      'zero errors': Object.values(results).every((r) => clean(r.single) && clean(r.loaded)),
-    };
-    for (const [target, met] of Object.entries(targets))
-      console.log(`${met ? 'met   ' : 'MISSED'} ${target}`);
-    const report = {
-      when: new Date().toISOString(),
-      machine: {
-        cpus: cpus().length,
-        cpu: cpus()[0]?.model,
-        memoryGiB: round(totalmem() / 2 ** 30, 1),
-        node: process.version,
-      },
-      setup: {
-        via: 'wrangler dev (workerd) on 127.0.0.1, autocannon in a second process',
-        connections: CONNECTIONS,
-        durationS: DURATION,
-      },
-      readyMs: round(readyMs),
-      cold,
-      load: results,
-      direct,
-      memory,
-      targets,
-    };
-    await writeFile(join(dir, 'edge.json'), `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`written ${join(dir, 'edge.json')}`);
-  } catch (error) {
-    console.error(log());
-    throw error;
-  } finally {
-    stop();
   }
+  if (PARTS.has('memory')) report.memory = await memory();
+  report.targets = targets;
+  console.log('targets:');
+  for (const t of targets) console.log(`${t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.value}`);
+  const file = join(appDir, 'bench-results', 'edge.json');
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`written ${file}`);
 }
 
 await main();

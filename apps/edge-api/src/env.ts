@@ -2,13 +2,18 @@
 import type { ModelRunner, Operation } from '@autoencoders/modelkit';
 import type { Admission } from './admission.ts';
 
+/** The part of Cloudflare's Rate Limiting binding (`RateLimit` in workers-types) the app uses. */
+export interface RateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
 export interface Bindings {
   /** Comma-separated origins allowed to call from a browser, or "*". */
   CORS_ORIGINS?: string;
   /** Comma-separated API keys (a secret: `wrangler secret put API_KEYS`); unset, the API is open. */
   API_KEYS?: string;
   /** Cloudflare's Rate Limiting binding (wrangler.jsonc `ratelimits`); absent, nothing is limited. */
-  RATE_LIMITER?: RateLimit;
+  RATE_LIMITER?: RateLimiter;
   /** "off" silences the one-line-per-request log. */
   REQUEST_LOGS?: string;
 }

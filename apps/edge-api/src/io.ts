@@ -141,7 +141,7 @@ async function readWithin(
     const reason = (error instanceof Error ? error.message : String(error)).slice(0, 200);
     throw new Problem(
       'malformed-body',
-      `the request body could not be read (${reason}); send it whole, with a correct Content-Length or valid chunked encoding`,
+      `the request body could not be read: its framing is broken or the connection dropped (${reason}); send it whole, with a correct Content-Length or valid chunked encoding`,
       { clientAbort: true },
     );
   } finally {
@@ -180,44 +180,57 @@ export function flatten(rows: readonly (readonly number[])[], size: number): Flo
   return out;
 }
 
-/** `count` rows of `dims` values each, as JSON-friendly arrays. */
-export function rows(batch: Batch): number[][] {
-  const count = batch.dims[0] as number;
-  const size = batch.data.length / Math.max(count, 1);
-  return Array.from({ length: count }, (_, i) => Array.from(batch.data.subarray(i * size, (i + 1) * size)));
-}
-
 /**
- * `rows(batch)` as JSON text, written straight from the Float32Array: the same text JSON.stringify
- * gives (both print numbers with ToString), about 4× faster for a 64-image answer and without the
- * arrays of boxed numbers in between. The values must be finite (see handlers.ts `finite`).
+ * Rows `from`..`to` of a batch as JSON arrays, written straight from the Float32Array: the same text
+ * JSON.stringify gives (both print numbers with ToString), about 4× faster and without the arrays of
+ * boxed numbers in between. The values must be finite (see handlers.ts `finite`).
  */
-export function rowsJson(batch: Batch): string {
+function rowsText(batch: Batch, from: number, to: number): string {
   const count = batch.dims[0] as number;
   const size = batch.data.length / Math.max(count, 1);
   const parts: string[] = [];
-  for (let i = 0; i < count; i++) parts.push(`[${batch.data.subarray(i * size, (i + 1) * size).join(',')}]`);
-  return `[${parts.join(',')}]`;
+  for (let i = from; i < to; i++) parts.push(`[${batch.data.subarray(i * size, (i + 1) * size).join(',')}]`);
+  return parts.join(',');
 }
 
+/** Rows written per chunk of a streamed answer: about 200 KB of text for images. */
+const ROWS_PER_CHUNK = 16;
+
 /**
- * A JSON answer whose large arrays are written by {@link rowsJson}: `fields` as JSON.stringify
- * writes them, then each batch under its key. Typed as the route's JSON answer, which it is.
+ * A JSON answer with large arrays: `fields` as JSON.stringify writes them, then each batch under its
+ * key, as rows of numbers. Streamed a few rows at a time, so that a large answer (64 images are 1 MB
+ * of text, the JSON manifold at n=30 is 12 MB) never sits in the isolate's memory whole. Typed as the
+ * route's JSON answer, which it is.
  */
 export function jsonWithRows<T>(
   c: Context,
   fields: Record<string, unknown>,
   batches: Record<string, Batch | undefined>,
 ): TypedResponse<T, 200, 'json'> {
-  let text = JSON.stringify(fields).slice(0, -1);
-  for (const [key, batch] of Object.entries(batches)) {
-    if (batch) text += `${text.endsWith('{') ? '' : ','}${JSON.stringify(key)}:${rowsJson(batch)}`;
-  }
-  return c.body(`${text}}`, 200, { 'Content-Type': 'application/json' }) as unknown as TypedResponse<
-    T,
-    200,
-    'json'
-  >;
+  const present = Object.entries(batches).filter((entry): entry is [string, Batch] => entry[1] !== undefined);
+  const head = JSON.stringify(fields).slice(0, -1);
+  const pieces: (() => string)[] = [];
+  present.forEach(([key, batch], k) => {
+    const count = batch.dims[0] as number;
+    const open = `${k === 0 && head === '{' ? '' : ','}${JSON.stringify(key)}:[`;
+    for (let from = 0; from < Math.max(count, 1); from += ROWS_PER_CHUNK) {
+      const to = Math.min(count, from + ROWS_PER_CHUNK);
+      pieces.push(() => `${from === 0 ? open : ','}${rowsText(batch, from, to)}${to >= count ? ']' : ''}`);
+    }
+  });
+  const headers = { 'Content-Type': 'application/json' };
+  type Answer = TypedResponse<T, 200, 'json'>;
+  if (pieces.length <= 1) return c.body(`${head}${pieces[0]?.() ?? ''}}`, 200, headers) as unknown as Answer;
+  const encoder = new TextEncoder();
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const text = `${next === 0 ? head : ''}${pieces[next]?.() ?? ''}${next === pieces.length - 1 ? '}' : ''}`;
+      controller.enqueue(encoder.encode(text));
+      if (++next >= pieces.length) controller.close();
+    },
+  });
+  return c.body(body, 200, headers) as unknown as Answer;
 }
 
 /** True when the client prefers a PNG to JSON (`Accept: image/png`). */

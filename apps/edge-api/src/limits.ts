@@ -23,7 +23,7 @@ export const LIMITS = {
  * 128 MB; `pnpm bench:edge` measures it under load.
  */
 export const ADMISSION = {
-  budget: 40 * 1024 * 1024,
+  budget: 24 * 1024 * 1024,
   /** Requests waiting for room; beyond this, 503 at once. */
   maxQueue: 256,
   /** Longest a request waits for room before 503. */

@@ -22,6 +22,10 @@ export function requestLog(): MiddlewareHandler<AppEnv> {
     // Workers advance Date.now() only at I/O, so this is wall time as the runtime saw it, not CPU.
     const started = Date.now();
     await next();
+    // A request refused before its body was read (413 from Content-Length, 404, 415, 401, 429...):
+    // cancel the body, or the runtime holds the answer back until the client has sent all of it.
+    const body = c.req.raw.body;
+    if (body && !c.req.raw.bodyUsed && !body.locked) body.cancel().catch(() => undefined);
     c.header('X-Request-Id', requestId);
     if (c.env?.REQUEST_LOGS === 'off') return;
     const { facts } = c.var;

@@ -3,7 +3,6 @@
  * middleware throw; `toProblem` is the one place that decides what a client sees.
  */
 
-import type { ProblemDetails } from '@autoencoders/modelkit';
 import {
   ImageDecodeError,
   InputShapeError,
@@ -16,6 +15,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import type { Problem as ProblemSchema } from './schemas.ts';
 
 /** Each problem type: its status and title. `type` is `/problems/<slug>`, explained on /docs. */
 export const PROBLEM_TYPES = {
@@ -45,8 +45,8 @@ export const PROBLEM_TYPES = {
 
 export type ProblemType = keyof typeof PROBLEM_TYPES;
 
-// The wire type lives with the typed client, so server and client cannot drift apart.
-export type { ProblemDetails } from '@autoencoders/modelkit';
+/** An RFC 9457 problem as sent: the contract's `Problem` schema, which the client's type is generated from. */
+export type ProblemDetails = z.output<typeof ProblemSchema>;
 
 /** Thrown anywhere a request is refused; the `detail` must say what to change. */
 export class Problem extends Error {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import checkedIn from '../openapi.json';
-import { startWranglerDev, type WranglerDev } from './wrangler-dev.ts';
+import { startWranglerDev, type WranglerDev } from '../scripts/wrangler-dev.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 // As in apps/web-demo/test/browser.ts: nothing reaches out; --user-data-dir must not be among them.

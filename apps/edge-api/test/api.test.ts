@@ -187,19 +187,6 @@ describe('service routes', () => {
     expect(Object.keys(reconstruct.requestBody.content)).toEqual(['application/json', 'image/png']);
     expect(Object.keys(reconstruct.responses)).toEqual(expect.arrayContaining(['200', '413', '415', '422']));
   });
-
-  it('/docs is a self-contained page listing the routes and problems', async () => {
-    const response = await call('/docs');
-    expect(response.headers.get('Content-Type')).toMatch(/^text\/html/);
-    const html = await response.text();
-    for (const path of ['/v1/models/{id}/reconstruct', '/v1/denoise', '/healthz', 'problem-vector-length']) {
-      expect(html).toContain(path);
-    }
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
-    expect((await call('/problems/unknown-model', { redirect: 'manual' })).headers.get('Location')).toBe(
-      '/docs#problem-unknown-model',
-    );
-  });
 });
 
 describe('CORS', () => {

@@ -1,4 +1,5 @@
-import { ApiError, encodePng } from '@autoencoders/modelkit';
+import { ApiError } from '@autoencoders/client';
+import { encodePng } from '@autoencoders/modelkit';
 import { describe, expect, it } from 'vitest';
 import { samplePng } from './fixtures.ts';
 import { api, call, expectProblem, postJson, postPng, zeros } from './helpers.ts';

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWranglerDev, type WranglerDev } from '../../../apps/edge-api/test-node/wrangler-dev.ts';
+import { startWranglerDev, type WranglerDev } from '../../../apps/edge-api/scripts/wrangler-dev.ts';
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

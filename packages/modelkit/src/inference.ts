@@ -172,14 +172,17 @@ export class ModelRunner {
 
   /**
    * Opens every session this runner serves from, and runs each once on zeros so that the runtime's
-   * lazily compiled kernels are ready too: what a server calls while it starts, so that no request
-   * pays for it. Resolves to the files that failed, which stay failed (see {@link check}).
+   * lazily compiled kernels are ready too (`run: false` only opens them; `files` limits it to some):
+   * what a server calls while it starts, so that no request pays for it. Resolves to the files that failed, which stay failed
+   * (see {@link check}).
    */
-  async warmUp(): Promise<FileStatus[]> {
-    for (const { file } of this.#servingFiles()) {
+  async warmUp(options: { run?: boolean; files?: readonly ManifestFile[] } = {}): Promise<FileStatus[]> {
+    const files = options.files ?? this.files();
+    for (const file of files) {
       try {
         const input = file.inputs[0] as ManifestTensor;
-        await this.#run(file, this.#feed(file, new Float32Array(tensorSize(input)), 'values'));
+        if (options.run === false) await this.#session(file);
+        else await this.#run(file, this.#feed(file, new Float32Array(tensorSize(input)), 'values'));
       } catch {
         // Recorded in status(); the requests that need the file get the error.
       }

@@ -192,7 +192,12 @@ describe('ModelRunner', () => {
   it('warms up every file it serves from, once each', async () => {
     const { runner: r, created, runs } = await runner({ tamper: 'vae.decoder.onnx' });
     const failed = await r.warmUp();
-    expect(created).toEqual(r.files().map((f) => f.path).filter((p) => p !== 'vae.decoder.onnx'));
+    expect(created).toEqual(
+      r
+        .files()
+        .map((f) => f.path)
+        .filter((p) => p !== 'vae.decoder.onnx'),
+    );
     expect(runs.map((run) => [run.file, run.dims])).toEqual([
       ['simple.encoder.onnx', [1, 784]],
       ['simple.decoder.onnx', [1, 32]],
