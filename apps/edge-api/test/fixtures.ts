@@ -79,9 +79,18 @@ export interface BuildReport {
   log: string;
 }
 
+/** Hostile PNGs, made in Node (zlib compresses the bombs): base64, as `provide` needs JSON. */
+export interface Bombs {
+  /** A 1×1 grey PNG whose image data inflates to 256 MiB. */
+  idat: string;
+  /** A 28×28 PNG with a valid image and an iCCP profile that inflates to 256 MiB. */
+  iccp: string;
+}
+
 declare module 'vitest' {
   export interface ProvidedContext {
     reference: Reference;
     build: BuildReport;
+    bombs: Bombs;
   }
 }

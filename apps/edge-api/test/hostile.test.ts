@@ -2,12 +2,12 @@
  * Inputs an attacker would send: each is refused with the right problem, promptly, and nothing the
  * isolate holds for other requests is lost.
  */
-import { ModelRunner } from '@autoencoders/modelkit';
-import { describe, expect, it } from 'vitest';
+import { decodePng, ModelRunner } from '@autoencoders/modelkit';
+import { describe, expect, inject, it } from 'vitest';
 import { createApp } from '../src/app.ts';
 import { manifest, modelFiles } from '../src/models.ts';
 import { workerdOrt } from '../src/ort-workerd.ts';
-import { call, expectProblem, postJson, zeros } from './helpers.ts';
+import { call, expectProblem, postJson, postPng, zeros } from './helpers.ts';
 
 const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
 
@@ -28,6 +28,31 @@ describe('ids that name Object.prototype members', () => {
 
   it.each(PROTOTYPE_NAMES)('/problems/%s is not a problem type', async (slug) => {
     await expectProblem(await call(`/problems/${slug}`), 404, 'not-found');
+  });
+});
+
+describe('PNG decompression bombs', () => {
+  const bytes = (base64: string) => Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+  const { idat, iccp } = inject('bombs');
+
+  it('image data that inflates past its header is refused at once, not inflated', async () => {
+    const bomb = bytes(idat);
+    expect(bomb.length).toBeLessThan(300 * 1024); // 256 MiB once inflated
+    const started = Date.now();
+    const problem = await expectProblem(
+      await postPng('/v1/models/simple/reconstruct', bomb),
+      422,
+      'undecodable-image',
+    );
+    expect(problem.detail).toContain('decompression bomb');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('a compressed ICC profile is skipped without inflating it, and the image still served', async () => {
+    const response = await postPng('/v1/models/simple/reconstruct', bytes(iccp), { Accept: 'image/png' });
+    expect(response.status).toBe(200);
+    const out = decodePng(new Uint8Array(await response.arrayBuffer()));
+    expect([out.width, out.height]).toEqual([28, 28]);
   });
 });
 
