@@ -22,6 +22,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { crc32, deflateSync } from 'node:zlib';
 import { encodePng, IMAGE_SIZE, seededRandom } from '@autoencoders/modelkit';
 import { appDir, bin, cpuMs, round, startWranglerDev, type WranglerDev } from '../scripts/wrangler-dev.ts';
 import { type HeapSample, Inspector } from './inspector.ts';
@@ -88,6 +89,25 @@ function largestPng(): Uint8Array {
   return encodePng({ width: side, height: side, channels: 3, data });
 }
 
+/** A 1×1 PNG whose image data would inflate to 256 MiB: refused by the decoder's bound. */
+function bombPng(): Uint8Array {
+  const chunk = (type: string, data: Uint8Array) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 })),
+    chunk('IEND', new Uint8Array()),
+  ]);
+}
+
 const post = (name: string, path: string, body: unknown, accept?: string): Case => ({
   name,
   method: 'POST',
@@ -125,6 +145,31 @@ const SINGLE: Case[] = [
     body: pngUpload(),
   },
 ];
+const sixtyFour = { images: images(64) };
+/** The largest request of each kind: what decides which Workers plan a deployment needs. */
+const LARGEST: Case[] = [
+  post('conv reconstruct ×64', '/v1/models/conv/reconstruct', sixtyFour),
+  post('denoise ×64', '/v1/denoise', sixtyFour),
+  post('seq2seq reconstruct ×64', '/v1/models/seq2seq/reconstruct', sixtyFour),
+  post('vae decode ×64', '/v1/models/vae/decode', {
+    codes: Array.from({ length: 64 }, (_, i) => [i / 16 - 2, 1]),
+  }),
+  { name: 'vae manifold n=30 (PNG)', method: 'GET', path: '/v1/models/vae/manifold?n=30' },
+  {
+    name: 'vae manifold n=30 (JSON)',
+    method: 'GET',
+    path: '/v1/models/vae/manifold?n=30',
+    accept: 'application/json',
+  },
+  {
+    name: 'PNG upload 4 MiB (1180×1180 RGB noise) → conv reconstruct',
+    method: 'POST',
+    path: '/v1/models/conv/reconstruct',
+    contentType: 'image/png',
+    body: largestPng(),
+  },
+];
+
 /** Targets of single-request latency at one connection (p50, ms). */
 const LATENCY_TARGETS: Record<string, number> = {
   'simple reconstruct': 5,
@@ -320,7 +365,7 @@ async function latency(dev: WranglerDev) {
   console.log(`warm latency: one connection, ${LATENCY_SECONDS} s per operation, through wrangler dev`);
   const rows: (string | number)[][] = [];
   const results: Record<string, LoadResult & { cpuMsPerRequest: number }> = {};
-  for (const c of [BASELINE, ...SINGLE]) {
+  for (const c of [BASELINE, ...SINGLE, ...LARGEST]) {
     await timed(dev.url, c);
     const cpuBefore = await cpuMs(dev.workerPid);
     const r = await load(dev.url, c, LATENCY_SECONDS, 1);
@@ -365,11 +410,11 @@ async function throughput(dev: WranglerDev) {
 
 const peak = (samples: HeapSample[], of: (s: HeapSample) => number) =>
   samples.length ? round(Math.max(...samples.map(of)), 1) : Number.NaN;
-const live = (s: HeapSample) => s.usedMiB + s.backingMiB;
-const committed = (s: HeapSample) => s.totalMiB + s.backingMiB;
+const live = (s: HeapSample) => round(s.usedMiB + s.backingMiB, 1);
+const committed = (s: HeapSample) => round(s.totalMiB + s.backingMiB, 1);
 
 async function memory() {
-  const dev = await startWranglerDev();
+  const dev = await startWranglerDev({ env: 'loadtest' });
   const inspector = await Inspector.connect(dev.inspectorPort);
   try {
     const atStart = await inspector.heap();
@@ -402,6 +447,15 @@ async function memory() {
         body: largestPng(),
       },
     ];
+    const bomb: Case = {
+      name: 'PNG bomb (256 MiB inflated)',
+      method: 'POST',
+      path: '/v1/models/conv/reconstruct',
+      contentType: 'image/png',
+      body: bombPng(),
+    };
+    const refused = await timed(dev.url, bomb);
+    if (refused.status !== 422) throw new Error(`the PNG bomb answered ${refused.status}`);
     for (const c of heavy) {
       const r = await timed(dev.url, c);
       if (r.status !== 200) throw new Error(`${c.name} answered ${r.status}`);
@@ -411,7 +465,7 @@ async function memory() {
     const afterEach = await inspector.heap();
 
     // 32 clients, each looping over the largest requests there are, for MEMORY_SECONDS.
-    const mix = heavy.filter((c) =>
+    const mix = [...heavy, bomb].filter((c) =>
       [
         'conv reconstruct ×64',
         'vae reconstruct ×64',
@@ -419,6 +473,7 @@ async function memory() {
         'manifold n=30 (PNG)',
         'manifold n=30 (JSON)',
         'PNG upload, 4 MiB',
+        'PNG bomb (256 MiB inflated)',
       ].includes(c.name),
     );
     const counts: Record<string, number> = {};
@@ -435,6 +490,7 @@ async function memory() {
           const response = await fetch(`${dev.url}${c.path}`, init(c));
           const text = await response.text();
           if (response.status === 200) count('200');
+          else if (c === bomb && response.status === 422) count('422 (the bomb, refused)');
           else if (response.headers.get('Content-Type') === 'application/problem+json')
             count(`${response.status} ${(JSON.parse(text) as { type: string }).type}`);
           else count(`${response.status} (not the app's): ${text.slice(0, 60)}`);
@@ -529,7 +585,7 @@ async function main() {
   };
   if (PARTS.has('startup')) report.startup = await startup();
   if (PARTS.has('latency') || PARTS.has('throughput')) {
-    const dev = await startWranglerDev();
+    const dev = await startWranglerDev({ env: 'loadtest' });
     try {
       if (PARTS.has('latency')) report.latency = await latency(dev);
       if (PARTS.has('throughput')) report.throughput = await throughput(dev);

@@ -49,6 +49,8 @@ export interface WranglerDevOptions {
   vars?: Record<string, string>;
   /** Another wrangler config, relative to the app (the bench's empty Worker). */
   config?: string;
+  /** A wrangler.jsonc environment (the bench's `loadtest` has no rate limiter). */
+  env?: string;
   /** wrangler's --log-level; the worker's console.log lines show from `log` down. */
   logLevel?: 'warn' | 'info' | 'log' | 'debug';
   timeoutMs?: number;
@@ -68,6 +70,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   ];
   args.push('--persist-to', state, '--log-level', options.logLevel ?? 'warn');
   if (options.config) args.push('--config', options.config);
+  if (options.env) args.push('--env', options.env);
   for (const [name, value] of Object.entries({ REQUEST_LOGS: 'off', ...options.vars }))
     args.push('--var', `${name}:${value}`);
   const started = performance.now();
@@ -97,6 +100,7 @@ export async function startWranglerDev(options: WranglerDevOptions = {}): Promis
   };
   process.once('exit', kill);
   const stop = async () => {
+    process.off('exit', kill);
     kill();
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
     await rm(state, { recursive: true, force: true });

@@ -59,7 +59,7 @@ export function createApp(runner: ModelRunner, options: AppOptions = {}) {
     }),
   );
 
-  registerHandlers(app, { runner, admission });
+  const { prerender } = registerHandlers(app, { runner, admission });
   registerDocs(app);
 
   app.get('/', (c) => c.redirect('/docs'));
@@ -113,7 +113,7 @@ export function createApp(runner: ModelRunner, options: AppOptions = {}) {
     return problemResponse(c, problem);
   });
 
-  return app;
+  return Object.assign(app, { prerender });
 }
 
 function allowedOrigin(config: string | undefined, origin: string): string | null {

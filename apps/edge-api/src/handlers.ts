@@ -26,7 +26,7 @@ import type * as schemas from './schemas.ts';
 export function registerHandlers(
   app: OpenAPIHono<AppEnv>,
   { runner, admission }: { runner: ModelRunner; admission: Admission },
-): void {
+): { prerender: () => Promise<void> } {
   const release = releaseTag(runner.manifest);
   const served = new Set(runner.files().map((f) => f.path));
   const summary = (model: ManifestModel) => describe(model, served);
@@ -188,10 +188,7 @@ export function registerHandlers(
         }
       }
       if (!bytes) {
-        const { images } = await timed(c, id, 'manifold', () => runner.manifold(n, id));
-        bytes = encodePng(
-          tile(finite(images, 'images').data, n * n, { rows: n, cols: n, gap: 0, margin: 0, background: 0 }),
-        );
+        bytes = await timed(c, id, 'manifold', () => drawManifold(runner, id, n));
         if (shared) {
           const stored = new Response(bytes.slice(), {
             headers: { 'Content-Type': 'image/png', 'Cache-Control': 'public, max-age=31536000, immutable' },
@@ -215,9 +212,26 @@ export function registerHandlers(
     const ok = files.every((f) => f.status === 'ok');
     return c.json({ status: ok ? ('ok' as const) : ('degraded' as const), files }, ok ? 200 : 503);
   });
+
+  return {
+    /** Draws the default manifold into the isolate's cache, for start-up: the one costly GET. */
+    prerender: async () => {
+      const id = 'vae';
+      if (!Object.hasOwn(runner.manifest.models, id) || manifolds.get(`${id}.15`)) return;
+      manifolds.set(`${id}.15`, await drawManifold(runner, id, 15));
+    },
+  };
 }
 
 const count = (values: number, size: number) => Math.round(values / size);
+
+/** The manifold as the post draws it: n×n digits edge to edge, one PNG. */
+async function drawManifold(runner: ModelRunner, id: string, n: number): Promise<Uint8Array> {
+  const { images } = await runner.manifold(n, id);
+  return encodePng(
+    tile(finite(images, 'images').data, n * n, { rows: n, cols: n, gap: 0, margin: 0, background: 0 }),
+  );
+}
 
 /**
  * Refuses to answer 200 with numbers that are not finite: a code far outside what the decoder was

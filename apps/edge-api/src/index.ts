@@ -24,7 +24,8 @@ const runner = new ModelRunner({
 /**
  * What start-up does, each step including the ones before: `lazy` nothing (each request opens what
  * it needs); `verify` checks every file's SHA-256; `runtime` also sets up onnxruntime (its first,
- * smallest session); `sessions` opens every session; `warm` (the default) runs each once too.
+ * smallest session); `sessions` opens every session; `warm` (the default) runs each once too, and
+ * draws the default manifold.
  */
 const STARTUP_STEPS = ['lazy', 'verify', 'runtime', 'sessions', 'warm'] as const;
 const asked = (env as { STARTUP?: string }).STARTUP ?? 'warm';
@@ -40,10 +41,13 @@ if (upTo('runtime') && !upTo('sessions')) {
   await runner.warmUp({ run: false, files: [smallest] });
 }
 if (upTo('sessions')) await runner.warmUp({ run: upTo('warm') });
+const app = createApp(runner);
+// The default manifold is the one GET that costs real work: drawn once, here.
+if (upTo('warm')) await app.prerender().catch(() => undefined);
 if (failed.length > 0) {
   console.error(
     JSON.stringify({ level: 'error', message: 'model files failed their check at start-up', files: failed }),
   );
 }
 
-export default createApp(runner);
+export default app;
