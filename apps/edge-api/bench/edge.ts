@@ -22,8 +22,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { crc32, deflateSync } from 'node:zlib';
 import { encodePng, IMAGE_SIZE, seededRandom } from '@autoencoders/modelkit';
+import { idatBomb } from '../scripts/hostile-pngs.ts';
 import { appDir, bin, cpuMs, round, startWranglerDev, type WranglerDev } from '../scripts/wrangler-dev.ts';
 import { type HeapSample, Inspector } from './inspector.ts';
 
@@ -87,25 +87,6 @@ function largestPng(): Uint8Array {
   const random = seededRandom(5);
   const data = Uint8Array.from({ length: side * side * 3 }, () => Math.floor(random() * 256));
   return encodePng({ width: side, height: side, channels: 3, data });
-}
-
-/** A 1×1 PNG whose image data would inflate to 256 MiB: refused by the decoder's bound. */
-function bombPng(): Uint8Array {
-  const chunk = (type: string, data: Uint8Array) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]);
-  return Buffer.concat([
-    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 })),
-    chunk('IEND', new Uint8Array()),
-  ]);
 }
 
 const post = (name: string, path: string, body: unknown, accept?: string): Case => ({
@@ -452,7 +433,7 @@ async function memory() {
       method: 'POST',
       path: '/v1/models/conv/reconstruct',
       contentType: 'image/png',
-      body: bombPng(),
+      body: idatBomb(),
     };
     const refused = await timed(dev.url, bomb);
     if (refused.status !== 422) throw new Error(`the PNG bomb answered ${refused.status}`);

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { crc32, deflateSync } from 'node:zlib';
 import {
   addGaussianNoise,
   decodePng,
@@ -22,6 +21,7 @@ import {
 } from '@autoencoders/modelkit';
 import * as ort from 'onnxruntime-node';
 import type { TestProject } from 'vitest/node';
+import { iccpBomb, idatBomb } from '../scripts/hostile-pngs.ts';
 import {
   type Bombs,
   type BuildReport,
@@ -127,35 +127,8 @@ async function dryRunBuild(): Promise<BuildReport> {
   }
 }
 
-/** PNG chunks written by hand, so that the bombs can declare what they like. */
-function chunk(type: string, data: Uint8Array): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
-
-function png(width: number, height: number, idat: Uint8Array, before: Buffer[] = []): string {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // 8-bit grey
-  return Buffer.concat([
-    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
-    chunk('IHDR', ihdr),
-    ...before,
-    chunk('IDAT', idat),
-    chunk('IEND', new Uint8Array()),
-  ]).toString('base64');
-}
-
 function bombs(): Bombs {
-  const zeros = deflateSync(Buffer.alloc(256 * 1024 * 1024), { level: 9 });
-  const digit = deflateSync(Buffer.alloc(28 * 29, 0)); // 28 rows: filter byte + 28 black pixels
-  const profile = Buffer.concat([Buffer.from('bomb\0\0', 'latin1'), zeros]);
-  return { idat: png(1, 1, zeros), iccp: png(28, 28, digit, [chunk('iCCP', profile)]) };
+  return { idat: idatBomb().toString('base64'), iccp: iccpBomb().toString('base64') };
 }
 
 export default async function setup(project: TestProject) {

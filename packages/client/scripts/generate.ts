@@ -1,15 +1,9 @@
-/**
- * `pnpm --filter @autoencoders/client generate`: the wire types, src/generated/openapi.ts, from the
- * API's contract (apps/edge-api/openapi.json) with openapi-typescript, laid out by the repo's Biome.
- * test/generated.test.ts fails when the file is not what this writes.
- */
-import { execFile } from 'node:child_process';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { biomeFormat } from '../../../scripts/biome-format.ts';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const _ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CONTRACT = new URL('../../../apps/edge-api/openapi.json', import.meta.url);
 export const GENERATED = fileURLToPath(new URL('../src/generated/openapi.ts', import.meta.url));
 
@@ -36,21 +30,6 @@ export async function renderTypes(): Promise<string> {
   const contract = withoutLongExamples(JSON.parse(await readFile(CONTRACT, 'utf8')));
   const ast = await openapiTS(contract as Parameters<typeof openapiTS>[0]);
   return biomeFormat(HEADER + astToString(ast), 'packages/client/src/generated/openapi.ts');
-}
-
-/** `text` as the repo's Biome formats it at `path` (relative to the repo root, for its settings). */
-function biomeFormat(text: string, path: string): Promise<string> {
-  const biome = createRequire(`${ROOT}package.json`).resolve('@biomejs/biome/bin/biome');
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      process.execPath,
-      [biome, 'format', `--stdin-file-path=${path}`],
-      { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`biome format: ${stderr || error.message}`)) : resolve(stdout),
-    );
-    child.stdin?.end(text);
-  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
