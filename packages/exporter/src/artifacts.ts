@@ -1,6 +1,13 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type ManifestProvenance, MODEL_IDS, type ModelId } from '@autoencoders/modelkit';
+import {
+  ManifestError,
+  type ManifestImageUse,
+  type ManifestProvenance,
+  MODEL_IDS,
+  type ModelId,
+  parseImageUse,
+} from '@autoencoders/modelkit';
 import { loadLayersModel } from '@autoencoders/trainer';
 import { UserError } from './errors.ts';
 import type { Networks } from './export-networks.ts';
@@ -54,7 +61,7 @@ async function readMetrics(file: string): Promise<Record<string, unknown>> {
 }
 
 /** What the run recorded about itself; the save time of the weights where it did not say. */
-function provenance(metrics: Record<string, unknown>, savedAt: Date): ManifestProvenance {
+function provenance(metrics: Record<string, unknown>, savedAt: Date, file: string): ManifestProvenance {
   const { command, seed, dataset, trainedAt } = metrics;
   return {
     command:
@@ -69,7 +76,18 @@ function provenance(metrics: Record<string, unknown>, savedAt: Date): ManifestPr
       typeof trainedAt === 'string' && !Number.isNaN(Date.parse(trainedAt))
         ? trainedAt
         : savedAt.toISOString(),
+    ...(metrics.images !== undefined && { images: imageUse(metrics.images, file) }),
   };
+}
+
+/** metrics.json's `images`, checked as the manifest will check it (e.g. no overlap). */
+function imageUse(images: unknown, file: string): ManifestImageUse {
+  try {
+    return parseImageUse(images);
+  } catch (error) {
+    if (error instanceof ManifestError) throw new UserError(`${file}: ${error.message}`);
+    throw error;
+  }
 }
 
 export async function loadArtifacts(inDir: string, id: ModelId): Promise<ModelArtifacts> {
@@ -90,7 +108,7 @@ export async function loadArtifacts(inDir: string, id: ModelId): Promise<ModelAr
     id,
     networks: { autoencoder, ...(encoder && { encoder }), ...(decoder && { decoder }) },
     metrics,
-    provenance: provenance(metrics, savedAt),
+    provenance: provenance(metrics, savedAt, path.join(dir, 'metrics.json')),
     figures: await readFigures(path.join(dir, 'figures')),
   };
 }

@@ -2,7 +2,7 @@
 // `pnpm evaluate --models models/`: the released ONNX files against their targets on MNIST's test set.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { IMAGE_SIZE } from '@autoencoders/modelkit';
+import { IMAGE_SIZE, otherFigures } from '@autoencoders/modelkit';
 import { writeFileAtomic } from '@autoencoders/trainer';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UserError } from './errors.ts';
@@ -23,7 +23,7 @@ async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('autoencoders-evaluate')
     .description(
-      "Runs the released ONNX models with onnxruntime-node on the MNIST test set (every file's SHA-256 checked against manifest.json) and checks each one against its release target. Exits with 1 when a target is missed.",
+      "Runs the released ONNX models with onnxruntime-node on the MNIST test set (every file's SHA-256 checked against manifest.json) and checks each one against its release target. Exits with 1 when a target is missed (0 with --warn).",
     )
     .version(GENERATOR.version)
     .option('--models <dir>', 'folder holding manifest.json and the ONNX files', 'models')
@@ -42,6 +42,11 @@ async function main(argv: string[]): Promise<void> {
         .default(1),
     )
     .option('--json <file>', 'also write the figures and checks as JSON')
+    .option(
+      '--warn',
+      'a missed target is one warning line and exit code 0, not a failure (pnpm start)',
+      false,
+    )
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`${text.trim()}\n`) });
@@ -53,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
     limit?: number;
     seed: number;
     json?: string;
+    warn: boolean;
   }>();
 
   const dir = userPath(options.models);
@@ -76,25 +82,28 @@ async function main(argv: string[]): Promise<void> {
 
   const duration = (s: number | null) =>
     s === null ? '–' : s < 120 ? `${Math.round(s)} s` : `${(s / 60).toFixed(1)} min`;
-  const rows = results.flatMap((r) =>
-    r.targets.map((t, i) => {
+  const reached = (at: { epoch: number; seconds: number } | null) =>
+    at ? `${duration(at.seconds)} (epoch ${at.epoch})` : '–';
+  const rows = results.flatMap((r) => [
+    ...r.targets.map((t, i) => {
       const training =
         i > 0
-          ? ['', '', '']
+          ? ['', '', '', '']
           : [
               String(r.training.epochs ?? '–'),
-              r.training.timeToTarget
-                ? `${duration(r.training.timeToTarget.seconds)} (epoch ${r.training.timeToTarget.epoch})`
-                : '–',
+              reached(r.training.timeToPost),
+              reached(r.training.timeToTarget),
               duration(r.training.seconds),
             ];
       return `| ${[i === 0 ? r.model : '', t.description, t.met ? 'met' : 'MISSED', ...training].join(' | ')} |`;
     }),
-  );
+    // The other convention of the same figure, where there are two: no target, for comparison.
+    ...otherFigures(r.model, r.figures).map((line) => `|  | ${line} | |  |  |  |  |`),
+  ]);
   process.stdout.write(
     [
-      '| model | figure vs target | | epochs | time to target | training time |',
-      '| --- | --- | --- | --- | --- | --- |',
+      "| model | figure vs target | | epochs | time to the post's BCE | time to target | training time |",
+      '| --- | --- | --- | --- | --- | --- | --- |',
       ...rows,
     ].join('\n'),
   );
@@ -107,10 +116,12 @@ async function main(argv: string[]): Promise<void> {
   }
   const missed = results.flatMap((r) => r.targets.filter((t) => !t.met));
   if (missed.length > 0) {
-    process.stderr.write(
-      `${missed.length} target${missed.length === 1 ? '' : 's'} missed: ${missed.map((t) => `${t.model} ${t.description}`).join('; ')}\n`,
-    );
-    process.exitCode = 1;
+    const list = `${missed.length} target${missed.length === 1 ? '' : 's'} missed: ${missed.map((t) => `${t.model} ${t.description}`).join('; ')}`;
+    if (options.warn) process.stderr.write(`warning: ${list}\n`);
+    else {
+      process.stderr.write(`${list}\n`);
+      process.exitCode = 1;
+    }
   }
 }
 

@@ -17,6 +17,7 @@ import {
   ModelRunner,
   parseManifest,
   psnr,
+  psnrOfMse,
   QUALITY_TARGETS,
   type QualityFigures,
   seededRandom,
@@ -35,6 +36,8 @@ export interface ModelEvaluation {
     epochs: number | null;
     seconds: number | null;
     timeToTarget: { epoch: number; seconds: number } | null;
+    /** When the validation BCE first reached the post's own test figure. */
+    timeToPost: { epoch: number; seconds: number } | null;
     backend: string | null;
   };
 }
@@ -105,7 +108,11 @@ export async function evaluateModels(options: EvaluateOptions): Promise<ModelEva
     const f = figures.get(id) as QualityFigures;
     const metrics = manifest.models[id]?.metrics ?? {};
     const num = (v: unknown) => (typeof v === 'number' ? v : null);
-    const reached = metrics.timeToTarget as { epoch?: unknown; seconds?: unknown } | null | undefined;
+    const reached = (key: 'timeToTarget' | 'timeToPost') => {
+      const at = metrics[key] as { epoch?: unknown; seconds?: unknown } | null | undefined;
+      const [epoch, seconds] = [num(at?.epoch), num(at?.seconds)];
+      return epoch !== null && seconds !== null ? { epoch, seconds } : null;
+    };
     return {
       model: id,
       figures: f,
@@ -113,10 +120,8 @@ export async function evaluateModels(options: EvaluateOptions): Promise<ModelEva
       training: {
         epochs: num(metrics.epochs),
         seconds: num(metrics.seconds),
-        timeToTarget:
-          num(reached?.epoch) !== null && num(reached?.seconds) !== null
-            ? { epoch: reached?.epoch as number, seconds: reached?.seconds as number }
-            : null,
+        timeToTarget: reached('timeToTarget'),
+        timeToPost: reached('timeToPost'),
         backend: typeof metrics.backend === 'string' ? metrics.backend : null,
       },
     };
@@ -132,7 +137,7 @@ async function measure(
 ): Promise<QualityFigures> {
   const count = images.length / IMAGE_SIZE;
   const noise = seededRandom(seed);
-  const sums = { bce: 0, mse: 0, code: 0, codeValues: 0, psnrNoisy: 0, psnrDenoised: 0, vae: 0 };
+  const sums = { bce: 0, mse: 0, code: 0, codeValues: 0, psnrNoisy: 0, psnrDenoised: 0, vae: 0, kl: 0 };
   for (let start = 0; start < count; start += CHUNK) {
     const clean = images.subarray(start * IMAGE_SIZE, Math.min(start + CHUNK, count) * IMAGE_SIZE);
     const n = clean.length / IMAGE_SIZE;
@@ -149,7 +154,9 @@ async function measure(
     }
     accumulate(sums, (await runner.reconstruct(id, clean)).data, clean);
     if (id === 'vae') {
-      sums.vae += await vaeLoss(runner, clean, seed + start);
+      const loss = await vaeLoss(runner, clean, seed + start);
+      sums.vae += loss.total;
+      sums.kl += loss.kl;
     } else if (CATALOG[id].codeShape && CATALOG[id].operations.includes('encode')) {
       const code = Object.values(await runner.encode(id, clean))[0]?.data ?? new Float32Array();
       for (const v of code) sums.code += v;
@@ -161,8 +168,16 @@ async function measure(
     bce: sums.bce / pixels,
     mse: sums.mse / pixels,
     ...(sums.codeValues > 0 && { meanCodeActivation: sums.code / sums.codeValues }),
-    ...(id === 'denoise' && { psnrNoisy: sums.psnrNoisy / count, psnrDenoised: sums.psnrDenoised / count }),
-    ...(id === 'vae' && { vaeTotal: sums.vae / count }),
+    ...(id === 'denoise' && {
+      psnrNoisy: sums.psnrNoisy / count,
+      psnrDenoised: sums.psnrDenoised / count,
+      psnrDenoisedOfMse: psnrOfMse(sums.mse / pixels),
+    }),
+    // The reconstruction decodes z_mean: its BCE, summed over an image's pixels, plus the same KL.
+    ...(id === 'vae' && {
+      vaeTotal: sums.vae / count,
+      vaeTotalAtMean: (sums.bce + sums.kl) / count,
+    }),
   };
 }
 
@@ -179,7 +194,11 @@ function accumulate(sums: { bce: number; mse: number }, output: Float32Array, ta
  * The VAE's loss summed over a chunk, as the trainer defines it per sample: 784 · BCE of the decoder's
  * output at a latent point sampled from the encoder's Gaussian, plus the KL divergence from N(0, I).
  */
-async function vaeLoss(runner: ModelRunner, images: Float32Array, seed: number): Promise<number> {
+async function vaeLoss(
+  runner: ModelRunner,
+  images: Float32Array,
+  seed: number,
+): Promise<{ total: number; kl: number }> {
   const encoded = await runner.encode('vae', images);
   const mean = encoded.z_mean?.data;
   const logVar = encoded.z_log_var?.data;
@@ -195,5 +214,5 @@ async function vaeLoss(runner: ModelRunner, images: Float32Array, seed: number):
     kl += -0.5 * (1 + lv - (mean[i] as number) ** 2 - Math.exp(lv));
   }
   // accumulate sums BCE over pixels: that is 784 · mean BCE per image, summed over the chunk.
-  return sums.bce + kl;
+  return { total: sums.bce + kl, kl };
 }

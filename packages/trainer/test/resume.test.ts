@@ -47,6 +47,8 @@ describe.each<[ModelId, Partial<RunConfig>]>([
   ['denoise', { batchSize: 64 }],
   // Through a learning-rate drop, with the fused LSTM op.
   ['seq2seq', { learningRateDrops: [1] }],
+  // Weight decay, KL warm-up across the resume, and early stopping's bookkeeping.
+  ['vae', { weightDecay: 0.05, klWarmup: 2, patience: 5 }],
 ])('resuming %s', (model, overrides) => {
   it('after a finished epoch gives the same weights as an uninterrupted run', async () => {
     const full = config(model, { epochs: 3, ...overrides });
@@ -102,6 +104,37 @@ describe('an interrupted run', () => {
     expect(existsSync(path.join(dir, CHECKPOINT_FILE))).toBe(true);
     const resumed = await run(full, dir, { resume: true });
     expect(resumed.history).toHaveLength(2);
+    resumed.weights.forEach((w, i) => {
+      expect(w).toEqual(straight.weights[i]);
+    });
+  });
+
+  it('refuses to resume a cosine schedule over another number of epochs', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    await run(config('simple', { epochs: 1, schedule: 'cosine' }), dir);
+    await expect(
+      run(config('simple', { epochs: 3, schedule: 'cosine' }), dir, { resume: true }),
+    ).rejects.toThrow(/cannot resume, epochs was 1, now 3/);
+  });
+
+  it('resumes a cosine schedule (set step by step) to the same result', async () => {
+    const full = config('sparse', { epochs: 3, schedule: 'cosine', weightDecay: 0.05 });
+    const straightDir = await tempDir();
+    const dir = await tempDir();
+    dirs.push(straightDir, dir);
+    const straight = await run(full, straightDir);
+    const controller = new AbortController();
+    let steps = 0;
+    const progress: Progress = {
+      ...silentProgress,
+      step() {
+        if (++steps === 8 + 5) controller.abort();
+      },
+    };
+    await expect(run(full, dir, { progress, signal: controller.signal })).rejects.toBeInstanceOf(Interrupted);
+    const resumed = await run(full, dir, { resume: true });
+    expect(resumed.history.map((h) => h.loss)).toEqual(straight.history.map((h) => h.loss));
     resumed.weights.forEach((w, i) => {
       expect(w).toEqual(straight.weights[i]);
     });

@@ -10,6 +10,8 @@ export interface Batch {
   target: tf.Tensor2D;
   /** Seed for any randomness inside the loss (the VAE's sampling), derived from run seed, epoch and step. */
   seed: number;
+  /** The VAE's weight of its KL term while training warms up (KL warm-up); 1 when absent. */
+  klWeight?: number;
 }
 
 /** The loss of a batch, with the named terms that make it up (logged per epoch). */

@@ -36,7 +36,7 @@ function build(): Networks {
       outputs: sigmoid.apply(logits) as tf.SymbolicTensor,
       name: 'decoder',
     }),
-    loss: ({ input, target, seed }) => {
+    loss: ({ input, target, seed, klWeight = 1 }) => {
       const [mean, logVar] = encoder.apply(input) as [tf.Tensor2D, tf.Tensor2D];
       const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', seed);
       const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
@@ -45,7 +45,9 @@ function build(): Networks {
         tf.mean(tf.sum(tf.sub(tf.add(1, logVar), tf.add(tf.square(mean), tf.exp(logVar))), 1)),
         -0.5,
       ) as tf.Scalar;
-      return { total: tf.add(recon, kl) as tf.Scalar, terms: { reconstruction: recon, kl } };
+      // The terms stay unweighted: they are the ELBO's, whatever the warm-up's weight.
+      const total = klWeight === 1 ? tf.add(recon, kl) : tf.add(recon, tf.mul(kl, klWeight));
+      return { total: total as tf.Scalar, terms: { reconstruction: recon, kl } };
     },
   };
 }

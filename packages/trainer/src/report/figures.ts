@@ -20,6 +20,7 @@ export async function writeFigures(
   config: RunConfig,
   history: EpochRecord[],
   test: { images: Float32Array; labels: Uint8Array },
+  chosenEpoch = history.length,
 ): Promise<string[]> {
   const files: Record<string, Uint8Array> = {};
   const rows = Int32Array.from({ length: DIGITS }, (_, i) => i);
@@ -61,12 +62,15 @@ export async function writeFigures(
   disposeBatch(batch);
 
   files['loss.png'] = lossChart({
-    title: `${config.model}: loss per epoch`,
+    title: `${config.model}: loss per epoch (released: epoch ${chosenEpoch}, the lowest validation loss)`,
     xLabel: 'epoch',
     yLabel: config.model === 'vae' ? 'loss per sample (784·BCE + KL)' : 'loss',
     series: [
       { name: 'train', values: history.map((h) => h.loss) },
-      { name: 'validation', values: history.map((h) => h.valLoss) },
+      {
+        name: `validation (${config.validation.toLocaleString('en-US')} held-out images)`,
+        values: history.map((h) => h.valLoss),
+      },
     ],
   });
 

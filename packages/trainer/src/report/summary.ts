@@ -7,9 +7,9 @@ const num = (x: number | undefined, digits = 4) => (x === undefined ? '' : x.toF
 function extra(m: Metrics): string {
   const t = m.test;
   if (t.psnrDenoised !== undefined)
-    return `PSNR ${num(t.psnrNoisy, 1)} dB noisy → ${num(t.psnrDenoised, 1)} dB denoised`;
+    return `PSNR ${num(t.psnrNoisy, 1)} dB noisy → ${num(t.psnrDenoised, 1)} dB denoised (mean per image; ${num(t.psnrDenoisedOfMse, 1)} dB of the set's MSE)`;
   if (t.vae)
-    return `loss/sample ${num(t.vae.total, 1)} (784·BCE ${num(t.vae.reconstruction, 1)} + KL ${num(t.vae.kl, 2)})`;
+    return `loss/sample, z sampled ${num(t.vae.total, 1)} (784·BCE ${num(t.vae.reconstruction, 1)} + KL ${num(t.vae.kl, 2)}); z = mean ${num(t.vae.totalAtMean, 1)}`;
   if (t.meanCodeActivation !== undefined) return `mean code ${num(t.meanCodeActivation, 2)}`;
   return '';
 }

@@ -26,21 +26,34 @@ export interface CheckpointHeader<Run, Epoch> {
   optimizer: { name: string; shape: number[] }[];
   /** Adam's running β powers, which tfjs's setWeights recomputes with pow() and so not bit-exactly. */
   adamBetaPowers?: [number, number];
+  /** The weights of the epoch with the lowest validation loss so far, stored after the optimiser's state. */
+  best?: { epoch: number; weights: { shape: number[] }[] };
+}
+
+/** The weights of one epoch, kept as values (the best epoch's, while later epochs train on). */
+export interface SavedWeights {
+  epoch: number;
+  values: Float32Array[];
 }
 
 export async function saveCheckpoint<Run, Epoch>(
   file: string,
-  header: Omit<CheckpointHeader<Run, Epoch>, 'weights' | 'optimizer'>,
+  header: Omit<CheckpointHeader<Run, Epoch>, 'weights' | 'optimizer' | 'best'>,
   weights: tf.Tensor[],
   optimizer: NamedTensor[],
+  best?: SavedWeights,
 ): Promise<void> {
-  const values = await Promise.all(
-    [...weights, ...optimizer.map((w) => w.tensor)].map((t) => t.data<'float32'>()),
-  );
+  const values = [
+    ...(await Promise.all([...weights, ...optimizer.map((w) => w.tensor)].map((t) => t.data<'float32'>()))),
+    ...(best?.values ?? []),
+  ];
   const full: CheckpointHeader<Run, Epoch> = {
     ...header,
     weights: weights.map((w) => ({ shape: w.shape })),
     optimizer: optimizer.map((w) => ({ name: w.name, shape: w.tensor.shape })),
+    ...(best && {
+      best: { epoch: best.epoch, weights: weights.map((w) => ({ shape: w.shape })) },
+    }),
   };
   const json = new TextEncoder().encode(JSON.stringify(full));
   const size = values.reduce((n, v) => n + v.byteLength, 0);
@@ -61,6 +74,7 @@ export interface CheckpointData<Run, Epoch> {
   header: CheckpointHeader<Run, Epoch>;
   weights: Float32Array[];
   optimizer: { name: string; shape: number[]; values: Float32Array }[];
+  best?: SavedWeights;
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> =>
@@ -88,6 +102,18 @@ function headerProblem(header: unknown): string | undefined {
     !(Array.isArray(powers) && powers.length === 2 && powers.every(Number.isFinite))
   )
     return "its header's Adam state is malformed";
+  const best = header.best;
+  if (
+    best !== undefined &&
+    !(
+      isObject(best) &&
+      Number.isSafeInteger(best.epoch) &&
+      (best.epoch as number) >= 1 &&
+      Array.isArray(best.weights) &&
+      best.weights.every((w) => isObject(w) && isShape(w.shape))
+    )
+  )
+    return "its header's best epoch is malformed";
   return undefined;
 }
 
@@ -128,6 +154,10 @@ export async function readCheckpoint<Run, Epoch>(file: string): Promise<Checkpoi
   };
   const weights = valid.weights.map((w) => take(w.shape));
   const optimizer = valid.optimizer.map((w) => ({ name: w.name, shape: w.shape, values: take(w.shape) }));
+  const best = valid.best && {
+    epoch: valid.best.epoch,
+    values: valid.best.weights.map((w) => take(w.shape)),
+  };
   if (offset !== bytes.length) throw broken('unexpected trailing data');
-  return { header: valid, weights, optimizer };
+  return { header: valid, weights, optimizer, ...(best && { best }) };
 }

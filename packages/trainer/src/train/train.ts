@@ -10,8 +10,14 @@ import { L1_WEIGHT } from '../models/sparse.ts';
 import type { Batch, Networks } from '../models/types.ts';
 import { evaluate, qualityFigures } from '../report/evaluate.ts';
 import { disposeBatch, makeBatch, ranges, STREAM } from './batches.ts';
-import { type CheckpointData, type NamedTensor, readCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import { learningRateAt, type RunConfig } from './config.ts';
+import {
+  type CheckpointData,
+  type NamedTensor,
+  readCheckpoint,
+  type SavedWeights,
+  saveCheckpoint,
+} from './checkpoint.ts';
+import { klWeightAt, learningRateAt, type RunConfig } from './config.ts';
 import type { Progress } from './progress.ts';
 import { deriveSeed, permutation, withSeededMathRandom } from './random.ts';
 
@@ -24,21 +30,31 @@ export interface EpochRecord {
   valTerms?: Record<string, number>;
   /** The validation images' figures the release targets are written in (see modelkit's quality.ts). */
   quality?: QualityFigures;
+  /** The learning rate at the epoch's first step. */
+  learningRate?: number;
   /** Training time of this epoch, evaluation excluded. */
   seconds: number;
   samplesPerSecond: number;
 }
 
 export interface TrainResult {
+  /** Holding the weights of the chosen epoch: the one with the lowest validation loss. */
   networks: Networks;
   history: EpochRecord[];
   /** Epochs already done when this run started (from a checkpoint). */
   resumedFrom: number;
+  /** The epoch whose weights `networks` holds. */
+  chosenEpoch: number;
+  /** The epoch after which early stopping ended the run; null when it ran every epoch. */
+  stoppedAfter: number | null;
 }
 
 export interface TrainOptions {
   config: RunConfig;
-  /** Training images (the first `config.limit` are used) and the validation images. */
+  /**
+   * Training images (the first `config.limit` are used) and the held-out validation images; the
+   * test set is never passed here, so nothing about training or the choice of epoch can see it.
+   */
   train: Float32Array;
   validation: Float32Array;
   outDir: string;
@@ -77,6 +93,7 @@ export function trainStep(
   optimizer: tf.Optimizer,
   variables: tf.Variable[],
   batch: Batch,
+  weightDecay = 0,
 ): { cost: number; terms: Record<string, number> } {
   return tf.tidy(() => {
     let terms: tf.Scalar[] = [];
@@ -92,6 +109,8 @@ export function trainStep(
       true,
       variables,
     ) as tf.Scalar;
+    if (weightDecay > 0)
+      decayKernels(variables, (optimizer as unknown as { learningRate: number }).learningRate * weightDecay);
     const read = [cost, ...terms].map((t) => t.dataSync()[0] as number);
     for (const t of terms) t.dispose();
     return {
@@ -99,6 +118,15 @@ export function trainStep(
       terms: Object.fromEntries(names.map((n, i) => [n, read[i + 1] as number])),
     };
   });
+}
+
+/**
+ * AdamW's decoupled weight decay: kernels shrink towards 0 by a fraction of the step's rate, apart
+ * from the gradient (an L2 term in the loss would be rescaled by Adam's per-weight step sizes).
+ * Biases are left alone, as is usual.
+ */
+function decayKernels(variables: tf.Variable[], fraction: number): void {
+  for (const v of variables) if (v.rank >= 2) v.assign(tf.mul(v, 1 - fraction));
 }
 
 export function makeOptimizer(config: RunConfig): tf.Optimizer {
@@ -141,12 +169,13 @@ export function datasetLoss(
 }
 
 /**
- * Why a checkpoint's run differs from this one, if it does. More epochs are allowed (training on),
- * and so are learning-rate drops after the checkpoint's last epoch, which change nothing it did.
+ * Why a checkpoint's run differs from this one, if it does. More epochs are allowed (training on)
+ * unless the schedule spans them (cosine), and so are learning-rate drops after the checkpoint's
+ * last epoch and another patience, which change nothing it did.
  */
 function sameRun(saved: RunConfig, now: RunConfig, epochsDone: number): string | undefined {
   for (const key of Object.keys(now) as (keyof RunConfig)[]) {
-    if (key === 'epochs') continue;
+    if (key === 'patience' || (key === 'epochs' && now.schedule !== 'cosine')) continue;
     const [was, is] = [saved[key], now[key]];
     if (key === 'learningRateDrops') {
       const before = (drops: number[] | undefined) => (drops ?? []).filter((e) => e < epochsDone).join(',');
@@ -164,6 +193,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const variables = trainableVariables(networks);
   const optimizer = makeOptimizer(config);
   let history: EpochRecord[] = [];
+  let best: (SavedWeights & { valLoss: number }) | undefined;
 
   if (options.resume && existsSync(checkpointFile)) {
     const checkpoint = await readResumableCheckpoint(checkpointFile, config);
@@ -180,6 +210,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       checkpoint.header.adamBetaPowers,
     );
     history = checkpoint.header.history;
+    if (checkpoint.best) {
+      const epoch = checkpoint.best.epoch;
+      best = { ...checkpoint.best, valLoss: (history[epoch - 1] as EpochRecord).valLoss };
+    }
     progress.message(`resuming ${config.model} after epoch ${history.length}`);
   } else if (options.resume) {
     progress.message(`no checkpoint for ${config.model} in ${outDir}: starting from scratch`);
@@ -188,8 +222,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const count = Math.min(config.limit ?? Number.POSITIVE_INFINITY, options.train.length / IMAGE_SIZE);
   const resumedFrom = history.length;
   const noisy = MODELS[config.model].noisyInput === true;
-  for (let epoch = history.length + 1; epoch <= config.epochs; epoch++) {
-    setLearningRate(optimizer, learningRateAt(config, epoch));
+  const stopped = () =>
+    config.patience !== null && best !== undefined && history.length - best.epoch >= config.patience;
+  for (let epoch = history.length + 1; epoch <= config.epochs && !stopped(); epoch++) {
     const order = permutation(count, deriveSeed(config.seed, STREAM.shuffle, epoch));
     const steps = Math.ceil(count / config.batchSize);
     progress.startEpoch(config.model, epoch, config.epochs, count);
@@ -205,7 +240,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         noisy,
         seed: deriveSeed(config.seed, STREAM.sample, epoch, step),
       });
-      const values = trainStep(networks, optimizer, variables, batch);
+      const klWeight = klWeightAt(config, epoch, step / steps);
+      if (klWeight !== 1) batch.klWeight = klWeight;
+      setLearningRate(optimizer, learningRateAt(config, epoch, step / steps));
+      const values = trainStep(networks, optimizer, variables, batch, config.weightDecay);
       disposeBatch(batch);
       // The loss is read each step anyway (for the progress bar), so this costs no extra sync.
       if (!Number.isFinite(values.cost))
@@ -240,16 +278,25 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         valTerms: validation.terms,
       }),
       quality: qualityFigures(evaluate(networks, config, options.validation)),
+      learningRate: learningRateAt(config, epoch),
       seconds,
       samplesPerSecond: seen / seconds,
     };
     history.push(record);
+    // Ties keep the earlier epoch: a later one is no better on the held-out images.
+    if (best === undefined || record.valLoss < best.valLoss)
+      best = {
+        epoch,
+        valLoss: record.valLoss,
+        values: variables.map((v) => v.dataSync().slice() as Float32Array),
+      };
     progress.endEpoch(record);
     await saveCheckpoint(
       checkpointFile,
       { run: config, history, adamBetaPowers: adamBetaPowers(optimizer) },
       variables,
       await optimizer.getWeights(),
+      best,
     );
     await writeFileAtomic(
       path.join(outDir, HISTORY_FILE),
@@ -257,7 +304,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
   }
   optimizer.dispose();
-  return { networks, history, resumedFrom };
+  // The released weights are the best epoch's on the held-out images, not simply the last epoch's.
+  if (best)
+    variables.forEach((v, i) => {
+      v.assign(tf.tensor(best.values[i] as Float32Array, v.shape));
+    });
+  return {
+    networks,
+    history,
+    resumedFrom,
+    chosenEpoch: best?.epoch ?? history.length,
+    stoppedAfter: history.length < config.epochs ? history.length : null,
+  };
 }
 
 /**
