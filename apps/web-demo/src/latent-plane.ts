@@ -38,6 +38,7 @@ export class LatentPlane {
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('no 2D canvas context');
     this.ctx = ctx;
+    this.draw();
     canvas.addEventListener('pointerdown', (e) => {
       if (e.button !== 0) return;
       e.preventDefault();

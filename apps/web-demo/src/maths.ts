@@ -11,7 +11,3 @@ export function interpolate(a: readonly number[], b: readonly number[], steps: n
   }
   return out;
 }
-
-export function formatMs(ms: number): string {
-  return ms < 10 ? `${ms.toFixed(2)} ms` : ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(1)} s`;
-}

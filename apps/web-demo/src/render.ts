@@ -21,9 +21,14 @@ export function paintGrey(canvas: HTMLCanvasElement, image: GreyImage): void {
   const ctx = canvas.getContext('2d');
   if (!ctx) return;
   const pixels = ctx.createImageData(image.width, image.height);
-  for (let i = 0; i < image.data.length; i++) {
+  const out = pixels.data;
+  // Plain index writes: this runs for every digit on the page, on the main thread.
+  for (let i = 0, j = 0; i < image.data.length; i++, j += 4) {
     const v = Math.round(Math.min(1, Math.max(0, image.data[i] as number)) * 255);
-    pixels.data.set([v, v, v, 255], i * 4);
+    out[j] = v;
+    out[j + 1] = v;
+    out[j + 2] = v;
+    out[j + 3] = 255;
   }
   ctx.putImageData(pixels, 0, 0);
 }

@@ -2,7 +2,8 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import type { DemoSnapshot } from '../src/main.ts';
+import { expect } from 'vitest';
+import type { DemoSnapshot } from '../src/state.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const RESULTS_DIR = fileURLToPath(new URL('../test-results/', import.meta.url));
@@ -48,6 +49,28 @@ export async function openDemo(page: Page, url: string, timeout = 60_000): Promi
   );
   const state = await page.getAttribute('#status', 'data-state');
   if (state === 'error') throw new Error(`the page failed: ${await page.textContent('#status')}`);
+}
+
+/** The panels that load when they scroll into view, by the name the snapshot gives them. */
+export const LAZY_PANELS = {
+  denoising: '#noise-section',
+  codes: '#codes-section',
+  vae: '#vae-section',
+  interpolation: '#interp-section',
+} as const;
+
+/** Scrolls each lazy panel into view, as a reader would, and waits until it has loaded. */
+export async function openPanels(page: Page, timeout = 60_000): Promise<void> {
+  for (const selector of Object.values(LAZY_PANELS)) {
+    await page.locator(selector).scrollIntoViewIfNeeded();
+    await page.waitForFunction(
+      (s) => ['ready', 'error'].includes(document.querySelector<HTMLElement>(s)?.dataset.state ?? ''),
+      selector,
+      { timeout, polling: 100 },
+    );
+    expect(await page.getAttribute(selector, 'data-state'), selector).toBe('ready');
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
 }
 
 /** Waits for the page's pending work, then reads its numbers. */

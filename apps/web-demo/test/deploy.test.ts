@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
+import { parseHeaders } from '../scripts/vite-plugin-demo-assets.ts';
 import { edgeApiUrl, LOCAL_EDGE_API } from '../src/edge-url.ts';
 
 const run = promisify(execFile);
@@ -52,4 +53,31 @@ it('builds with VITE_EDGE_API_URL as the default API, and wrangler deploy --dry-
   const log = `${stdout}\n${stderr}`;
   expect(log, log).toMatch(/Read \d+ files from the assets directory/);
   expect(log, log).toContain('--dry-run: exiting now.');
+});
+
+it("gives every file but the page a content-hashed name, and the build's _headers makes them immutable", async () => {
+  const dir = outDir;
+  if (!dir) throw new Error('the build above did not run');
+  const rules = parseHeaders(await readFile(join(dir, '_headers'), 'utf8'));
+  const headersFor = (path: string) =>
+    Object.fromEntries(rules.filter((r) => r.pattern.test(path)).flatMap((r) => r.headers));
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((f) => f.isFile())
+    .map((f) => `/${join(f.parentPath, f.name).slice(dir.length + 1)}`);
+  expect(files).toContain('/index.html');
+  for (const path of files) {
+    const headers = headersFor(path);
+    // Every file is cross-origin isolated, so that ort may use threads.
+    expect(headers['Cross-Origin-Embedder-Policy'], path).toBe('require-corp');
+    if (path === '/index.html' || path === '/_headers') continue;
+    // Vite's `name-<8+ chars>.ext`, or the plugin's `name.<12 hex>.ext`.
+    expect(path, 'no content hash in the name').toMatch(
+      /([-.][A-Za-z0-9_-]{8,}|\.[0-9a-f]{12})\.[a-z0-9]+(\.br)?$/,
+    );
+    expect(headers['Cache-Control'], path).toBe('public, max-age=31536000, immutable');
+  }
+  expect(headersFor('/')['Cache-Control']).toBe('no-cache');
+  expect(headersFor('/index.html')['Cache-Control']).toBe('no-cache');
+  // 13 of the manifest's 19 files: no whole-autoencoder file where encoder and decoder serve.
+  expect(files.filter((f) => f.endsWith('.onnx'))).toHaveLength(13);
 });

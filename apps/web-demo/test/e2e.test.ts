@@ -14,13 +14,24 @@ import {
   type Manifest,
   MODEL_IDS,
   type ModelId,
+  ModelRunner,
   maxAbsDiff,
+  type OrtLike,
   seededRandom,
 } from '@autoencoders/modelkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { DemoSnapshot } from '../src/main.ts';
-import { CHROMIUM, collectErrors, launch, openDemo, screenshot, snapshot } from './browser.ts';
+import type { DemoSnapshot } from '../src/state.ts';
+import {
+  CHROMIUM,
+  collectErrors,
+  LAZY_PANELS,
+  launch,
+  openDemo,
+  openPanels,
+  screenshot,
+  snapshot,
+} from './browser.ts';
 import { readManifest, reconstruct, testDigit } from './reference.ts';
 
 const baseUrl = inject('baseUrl');
@@ -37,15 +48,20 @@ describe.skipIf(!baseUrl)('web demo in headless Chromium', () => {
   let browser: Browser;
   let page: Page;
   let errors: string[];
+  /** Every URL the page and its model worker requested, in order. */
+  const requests: string[] = [];
   /** The WASM page's numbers for test digit 0, for the WebGPU comparison. */
   let wasmFirst: DemoSnapshot;
 
   beforeAll(async () => {
     manifest = await readManifest();
     browser = await launch();
-    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    // A context of our own (not newPage's), so that a second page can share its HTTP cache.
+    page = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
     errors = collectErrors(page);
+    page.on('request', (request) => requests.push(request.url()));
     await openDemo(page, url);
+    await openPanels(page);
     wasmFirst = await snapshot(page);
   });
 
@@ -75,6 +91,50 @@ describe.skipIf(!baseUrl)('web demo in headless Chromium', () => {
       const got = wasmFirst.reconstructions[id] ?? [];
       expect(got.length, id).toBe(784);
       expect(maxAbsDiff(got, expected), id).toBeLessThanOrEqual(TOLERANCE);
+    }
+  });
+
+  it('fetches each weight file once, and only the files ModelRunner serves from', async () => {
+    const runner = new ModelRunner({ manifest, ort: {} as OrtLike, getFile: () => new Uint8Array(0) });
+    const served = runner.files().map((f) => f.path);
+    // models/<name>.<12 hex digits>.onnx: the manifest's name with a content hash.
+    const fetched = requests
+      .map((u) => new URL(u).pathname.match(/\/models\/(.+)\.[0-9a-f]{12}\.onnx$/)?.[1])
+      .filter((name): name is string => name !== undefined)
+      .map((name) => `${name}.onnx`);
+    expect([...fetched].sort()).toEqual([...served].sort());
+    expect(new Set(fetched).size, 'a weight file fetched twice').toBe(fetched.length);
+    // The whole-autoencoder files of models that compose (the same weights again) are never fetched.
+    for (const id of ['simple', 'sparse', 'deep', 'conv', 'seq2seq', 'vae']) {
+      if (manifest.models[id as ModelId]?.files.some((f) => f.role === 'encoder')) {
+        expect(fetched).not.toContain(`${id}.onnx`);
+      }
+    }
+    // One ort build, brotli-compressed, once; never the WebGPU build without an adapter.
+    const wasm = requests.filter((u) => /\/ort\/ort-wasm-simd-threaded\.[0-9a-f]{12}\.wasm\.br$/.test(u));
+    expect(wasm).toHaveLength(1);
+    expect(requests.filter((u) => u.includes('.jsep.'))).toEqual([]);
+    expect(requests.filter((u) => u.includes('/models/manifest.'))).toHaveLength(1);
+  });
+
+  it('runs ort in a worker: the page itself never loads ort or a model', async () => {
+    expect(page.workers().some((w) => w.url().includes('model-worker'))).toBe(true);
+    const { resources } = await page.evaluate(() => {
+      const demo = window.__demo;
+      if (!demo) throw new Error('window.__demo is missing');
+      return demo.network();
+    });
+    const onPage = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+    const inWorker = resources.map((r) => r.url).filter((u) => !onPage.includes(u));
+    for (const pattern of [/\/assets\/ort\.wasm\.bundle/, /\.wasm\.br$/, /\.onnx$/]) {
+      expect(
+        onPage.filter((u) => pattern.test(u)),
+        String(pattern),
+      ).toEqual([]);
+      expect(
+        inWorker.some((u) => pattern.test(u)),
+        String(pattern),
+      ).toBe(true);
     }
   });
 
@@ -183,6 +243,89 @@ describe.skipIf(!baseUrl)('web demo in headless Chromium', () => {
       expect(errors).toEqual([]);
     } finally {
       await api.close();
+    }
+  });
+
+  it('loads the first screen first, and each other panel when it scrolls into view, saying so', async () => {
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    try {
+      const phoneErrors = collectErrors(phone);
+      const seen: string[] = [];
+      phone.on('request', (request) => seen.push(new URL(request.url()).pathname));
+      await openDemo(phone, url);
+      const first = await snapshot(phone);
+      // Everything below the reconstructions waits: nothing of theirs computed, their line says so.
+      expect(first.panels).toEqual({ denoising: 'idle', codes: 'idle', vae: 'idle', interpolation: 'idle' });
+      expect(Object.keys(first.reconstructions).length).toBeGreaterThan(0);
+      expect(first.scatterPoints).toBe(0);
+      expect(await phone.textContent('#vae-section .panel-state')).toMatch(
+        /^Loads the VAE .* when it scrolls into view\.$/,
+      );
+      // The first screen's 100 digits, not the 2,000 of the latent scatter.
+      expect(seen.filter((p) => /mnist-test-head\.[0-9a-f]{12}\.png$/.test(p))).toHaveLength(1);
+      expect(seen.filter((p) => /mnist-test-digits\.[0-9a-f]{12}\.png$/.test(p))).toEqual([]);
+
+      // Record every state the VAE panel goes through, then bring it into view.
+      await phone.evaluate(() => {
+        const section = document.getElementById('vae-section') as HTMLElement;
+        const states: string[] = [];
+        new MutationObserver(() => {
+          const line = section.querySelector('.panel-state')?.textContent ?? '';
+          states.push(`${section.dataset.state} ${section.getAttribute('aria-busy') ?? '-'} ${line}`);
+        }).observe(section, { attributes: true, subtree: true, childList: true, characterData: true });
+        (window as unknown as { vaeStates: string[] }).vaeStates = states;
+      });
+      await phone.locator(LAZY_PANELS.vae).scrollIntoViewIfNeeded();
+      await phone.waitForFunction(
+        () => document.getElementById('vae-section')?.dataset.state === 'ready',
+        null,
+        {
+          timeout: 60_000,
+          polling: 100,
+        },
+      );
+      const states = await phone.evaluate(() => (window as unknown as { vaeStates: string[] }).vaeStates);
+      expect(
+        states.some((s) => /^loading true Loading the VAE \(.* MB\) and 2,000 test digits/.test(s)),
+        states.join('\n'),
+      ).toBe(true);
+      expect(states.at(-1)).toMatch(/^ready - Loaded the VAE .* in \d+\.\d s\.$/);
+      const after = await snapshot(phone);
+      expect(after.scatterPoints).toBe(2000);
+      expect(after.panels.vae).toBe('ready');
+      expect(seen.filter((p) => /mnist-test-digits\.[0-9a-f]{12}\.png$/.test(p))).toHaveLength(1);
+      expect(phoneErrors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('sends hashed files with immutable caching: a second visit transfers only the HTML', async () => {
+    for (const path of ['models/', 'ort/', 'data/', 'assets/']) {
+      const file = requests.find((u) => new URL(u).pathname.startsWith(`/${path}`));
+      if (!file) throw new Error(`no request under ${path}`);
+      const response = await fetch(file, { method: 'HEAD' });
+      expect(response.headers.get('cache-control'), file).toBe('public, max-age=31536000, immutable');
+    }
+    expect((await fetch(url, { method: 'HEAD' })).headers.get('cache-control')).toBe('no-cache');
+
+    // Same browser profile as the page above, so the same HTTP cache: a returning visitor.
+    const again = await page.context().newPage();
+    try {
+      await openDemo(again, url);
+      const { resources } = await again.evaluate(() => {
+        const demo = window.__demo;
+        if (!demo) throw new Error('window.__demo is missing');
+        return demo.network();
+      });
+      expect(resources.length).toBeGreaterThan(10);
+      expect(resources.filter((r) => r.transferSize > 0).map((r) => r.url)).toEqual([]);
+    } finally {
+      await again.close();
     }
   });
 
