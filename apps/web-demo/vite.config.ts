@@ -14,7 +14,8 @@ export default defineConfig({
     },
   },
   // Pre-bundling would move ort away from the files it locates with import.meta.url.
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  // brotli's decoder is found only in the worker, late: listing it spares the dev server a reload.
+  optimizeDeps: { exclude: ['onnxruntime-web'], include: ['brotli/decompress'] },
   // The model worker imports ort on demand (the WASM or the WebGPU build): only ES workers split chunks.
   worker: { format: 'es' },
   build: {
