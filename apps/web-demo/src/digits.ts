@@ -55,6 +55,11 @@ export class TestDigits {
     return this.#loaded[i] === 1;
   }
 
+  /** True when digits `start`…`start + count - 1` (those that exist) are all here. */
+  hasRange(start: number, count: number): boolean {
+    return this.#loaded.subarray(start, Math.min(this.count, start + count)).every((v) => v === 1);
+  }
+
   /** Makes digits `start`…`start + count - 1` available, from `fetch` where they are not yet. */
   async ensure(start: number, count: number, fetch: (start: number, count: number) => Promise<Uint8Array>) {
     const end = Math.min(this.count, start + count);

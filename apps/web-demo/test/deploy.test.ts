@@ -53,7 +53,8 @@ it('builds with VITE_EDGE_API_URL as the default API, and wrangler deploy --dry-
   const log = `${stdout}\n${stderr}`;
   expect(log, log).toMatch(/Read \d+ files from the assets directory/);
   expect(log, log).toContain('--dry-run: exiting now.');
-});
+  // A clean clone compresses ort's wasm on the first build (over a minute on two cores; cached after).
+}, 300_000);
 
 it("gives every file but the page a content-hashed name, and the build's _headers makes them immutable", async () => {
   const dir = outDir;

@@ -32,7 +32,7 @@ import {
   screenshot,
   snapshot,
 } from './browser.ts';
-import { readManifest, reconstruct, testDigit } from './reference.ts';
+import { labelOf, readManifest, reconstruct, testDigit } from './reference.ts';
 
 const baseUrl = inject('baseUrl');
 const TOLERANCE = 1e-4;
@@ -220,6 +220,16 @@ describe.skipIf(!baseUrl)('web demo in headless Chromium', () => {
     expect(moved.latentPoint[0]).toBeLessThan(clicked.latentPoint[0]);
     expect(moved.latentPoint[1]).toBeCloseTo(clicked.latentPoint[1], 6);
     await page.locator('#vae-section').screenshot({ path: `${await resultsDir()}vae.png` });
+  });
+
+  it("pages the strip past the first screen's 100 digits, fetched once from the worker", async () => {
+    for (let i = 0; i < 3; i++) await page.click('#more-digits');
+    await expect.poll(() => page.getAttribute('#strip button.pick', 'data-index')).toBe('90');
+    await page.click('#strip button[data-index="110"]');
+    const after = await snapshot(page);
+    expect(maxAbsDiff(after.input, testDigit(110))).toBe(0);
+    expect(await page.textContent('#input-caption')).toBe(`Test digit #110 (a ${labelOf(110)})`);
+    expect(requests.filter((u) => /\/data\/mnist-test-digits\.[0-9a-f]{12}\.png$/.test(u))).toHaveLength(1);
   });
 
   it('runs the same calls on the edge API when switched on, showing both latencies', async () => {

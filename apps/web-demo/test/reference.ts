@@ -21,6 +21,11 @@ export function testDigit(index: number): Float32Array {
   return Float32Array.from(pixels.subarray(index * size, (index + 1) * size), (v) => v / 255);
 }
 
+/** The label of test digit `index`. */
+export function labelOf(index: number): number {
+  return loadTestDigits(index + 1).index.labels[index] as number;
+}
+
 /** Runs a model's whole autoencoder (`<id>.onnx`: image → reconstruction) on one image. */
 export async function reconstruct(
   manifest: Manifest,

@@ -57,7 +57,7 @@ export function mountInput(state: DemoState): InputPanel {
 
   more.addEventListener('click', async () => {
     const next = (stripStart + STRIP_SIZE) % digits.count;
-    if (!digits.has(next)) {
+    if (!digits.hasRange(next, STRIP_SIZE)) {
       // Past the first screen's 100 digits: the worker downloads the rest (0.3 MB) once.
       more.disabled = true;
       more.textContent = 'Loading digits…';
