@@ -57,6 +57,8 @@ async function start(): Promise<void> {
     'loading',
   );
   const runtime = models.start(request, baseUrl, assets).then((r) => ({ ...r, ms: performance.now() - t0 }));
+  // Awaited below; until then a failure must not surface as an unhandled rejection (a console error).
+  runtime.catch(() => undefined);
   const [manifest, digits] = await Promise.all([
     fetch(new URL(assets.manifest, baseUrl)).then(async (r) => {
       if (!r.ok) throw new Error(`${assets.manifest}: HTTP ${r.status}`);

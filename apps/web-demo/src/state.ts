@@ -9,6 +9,7 @@ import type { DemoAssets } from './asset-paths.ts';
 import type { TestDigits } from './digits.ts';
 import type { LatentPoint } from './latent-plane.ts';
 import type { ModelClient } from './model-client.ts';
+import { filesFor } from './model-files.ts';
 import type { ModelOperation, Resource, RuntimeInfo } from './worker/protocol.ts';
 
 /** User Timing marks the bench reads back from Lighthouse's report. */
@@ -143,15 +144,8 @@ export class DemoState {
 
   /** Bytes the operation's files weigh, for loading messages. */
   bytesFor(id: ModelId, op: ModelOperation): number {
-    const files = this.manifest.models[id]?.files ?? [];
-    const composes = files.some((f) => f.role === 'encoder') && files.some((f) => f.role === 'decoder');
-    const roles =
-      op === 'reconstruct'
-        ? composes
-          ? ['encoder', 'decoder']
-          : ['autoencoder']
-        : [{ denoise: 'autoencoder', encode: 'encoder', decode: 'decoder', manifold: 'decoder' }[op]];
-    return files.filter((f) => roles.includes(f.role)).reduce((n, f) => n + f.bytes, 0);
+    const model = this.manifest.models[id];
+    return model ? filesFor(model, op).reduce((n, f) => n + f.bytes, 0) : 0;
   }
 
   /**

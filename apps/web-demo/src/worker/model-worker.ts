@@ -6,17 +6,9 @@
  * latent scatter, so that their pixels never cross to the page.
  */
 /// <reference lib="webworker" />
-import {
-  decodePng,
-  IMAGE_SIZE,
-  type Manifest,
-  type ManifestFile,
-  type ManifestFileRole,
-  type ManifestModel,
-  ModelRunner,
-  type OrtLike,
-} from '@autoencoders/modelkit';
+import { decodePng, IMAGE_SIZE, type Manifest, ModelRunner, type OrtLike } from '@autoencoders/modelkit';
 import type { DemoAssets } from '../asset-paths.ts';
+import { filesFor } from '../model-files.ts';
 import { createRuntime, type Runtime } from './ort-runtime.ts';
 import {
   type Envelope,
@@ -106,25 +98,6 @@ function info(rt: Runtime): RuntimeInfo {
   return { provider: rt.provider, note: rt.note, threads: rt.threads };
 }
 
-const ROLE_OF: Record<Need['op'], ManifestFileRole> = {
-  reconstruct: 'autoencoder',
-  denoise: 'autoencoder',
-  encode: 'encoder',
-  decode: 'decoder',
-  manifold: 'decoder',
-};
-
-/**
- * The files ModelRunner will read for an operation (reconstruction composes encoder and decoder where
- * a model has both), so that their downloads can start together, before the runtime is ready.
- */
-function filesFor(model: ManifestModel, need: Need): ManifestFile[] {
-  const composes =
-    model.files.some((f) => f.role === 'encoder') && model.files.some((f) => f.role === 'decoder');
-  const roles = need.op === 'reconstruct' && composes ? ['encoder', 'decoder'] : [ROLE_OF[need.op]];
-  return model.files.filter((f) => roles.includes(f.role));
-}
-
 /** Runs the operation once on zeros: opens its sessions and has ort compile its kernels. */
 async function warm(r: ModelRunner, need: Need): Promise<void> {
   const blank = new Float32Array(IMAGE_SIZE);
@@ -141,7 +114,7 @@ async function load(needs: Need[]): Promise<Replies['load']> {
   // Every download starts at once; sessions open one by one as their files arrive.
   const downloads = needs.flatMap((need) => {
     const model = m.models[need.id];
-    return model ? filesFor(model, need).map((f) => fetchFile(f.path)) : [];
+    return model ? filesFor(model, need.op).map((f) => fetchFile(f.path)) : [];
   });
   await Promise.all(downloads);
   for (const need of needs) {
