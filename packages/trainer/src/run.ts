@@ -14,7 +14,7 @@ import type { Dataset } from './data/mnist.ts';
 import { writeFileAtomic } from './io/atomic.ts';
 import { saveLayersModel } from './io/layers-model.ts';
 import { makeDir, type OutputLayout } from './io/out-dir.ts';
-import { evaluate, qualityFigures, type TestMetrics } from './report/evaluate.ts';
+import { evaluate, type TestMetrics } from './report/evaluate.ts';
 import { writeFigures } from './report/figures.ts';
 import { type RunConfig, splitTraining } from './train/config.ts';
 import type { Progress } from './train/progress.ts';
@@ -50,6 +50,8 @@ export interface Metrics {
   /** The chosen epoch's losses. */
   finalTrainLoss: number;
   finalValLoss: number;
+  /** The chosen epoch's figures on the held-out validation images. */
+  validation: QualityFigures | null;
   /** Measured once, on the chosen weights, after training: nothing was chosen by these figures. */
   test: TestMetrics;
   /**
@@ -57,7 +59,7 @@ export interface Metrics {
    * to its end; null when no epoch did.
    */
   timeToTarget: { epoch: number; seconds: number; validationImages: number } | null;
-  /** The same for the post's own test BCE (its Adam figure where it gives one); null when it gives none. */
+  /** The same for the post's own test BCE (adadelta, its epochs); null where it gives none. */
   timeToPost: { bce: number; epoch: number; seconds: number } | null;
   command: string;
   dataset: string;
@@ -172,6 +174,7 @@ export async function runModel(options: RunOptions): Promise<Metrics> {
     trainSamplesPerSecond: (trainSamples * history.length) / seconds,
     finalTrainLoss: chosen?.loss ?? Number.NaN,
     finalValLoss: chosen?.valLoss ?? Number.NaN,
+    validation: chosen?.quality ?? null,
     test,
     timeToTarget: timeToTarget(
       config.model,
@@ -209,8 +212,7 @@ export function timeToTarget(
 
 /** The first epoch whose validation BCE reaches the post's test BCE, with the training seconds up to it. */
 export function timeToPost(model: ModelId, history: EpochRecord[]): Metrics['timeToPost'] {
-  const post = CATALOG[model].post;
-  const bce = post.adamTestBce ?? post.testBce;
+  const bce = CATALOG[model].post.testBce;
   if (bce === undefined) return null;
   let seconds = 0;
   for (const record of history) {
@@ -220,7 +222,10 @@ export function timeToPost(model: ModelId, history: EpochRecord[]): Metrics['tim
   return null;
 }
 
-/** Figures of the models a relative target refers to (sparse's code vs simple's), from this run's output. */
+/**
+ * Figures of the models a relative target refers to (sparse's code vs simple's), from this run's
+ * output: their held-out validation figures, as the history's are, never their test figures.
+ */
 async function referenceFigures(
   out: string,
   model: ModelId,
@@ -232,7 +237,7 @@ async function referenceFigures(
       const metrics = JSON.parse(
         await readFile(path.join(out, target.relativeTo, 'metrics.json'), 'utf8'),
       ) as Partial<Metrics>;
-      if (metrics.test) reference[target.relativeTo] = qualityFigures(metrics.test);
+      if (metrics.validation) reference[target.relativeTo] = metrics.validation;
     } catch {
       // Not trained yet in this output folder: the relative target counts as not met.
     }

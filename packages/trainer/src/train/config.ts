@@ -66,22 +66,33 @@ const QUICK: Record<ModelId, Recipe & { epochs: number; limit: number | null }> 
   deep: { epochs: 10, limit: null },
   conv: { epochs: 5, limit: 40_000 },
   denoise: { epochs: 5, limit: 20_000 },
-  // At Adam's default rate the LSTMs sit on the mean digit for longer than the quick profile lasts.
-  seq2seq: { epochs: 5, limit: 30_000, learningRate: 3e-3 },
+  // At Adam's default rate and the post's batch of 128 the LSTMs sit on the mean digit (test BCE
+  // 0.27) for longer than the quick profile lasts; 4× the steps at 3e-3 leave it by epoch 4 (0.145),
+  // and a batch of 32 runs faster per image here than one of 128.
+  seq2seq: { epochs: 5, limit: 30_000, learningRate: 3e-3, batchSize: 32 },
   vae: { epochs: 5, limit: null },
 };
 
 /**
- * full: the released models, on the training set less its held-out last 5,000 images, with the
- * post's batch sizes. Epochs and learning rate follow the post (Adam, as in its updated text) except
- * where noted: the README's recipe table says where they differ and why.
+ * full: the released models, trained on the first 55,000 training images and chosen on the last
+ * 5,000 (held out). Adam as in the post's updated text, every rate on a cosine schedule to 0 and the
+ * best epoch on the held-out images kept. Where it differs from the post (epochs, batch size, rate),
+ * the held-out curves called for it; the README's recipe table gives the evidence.
  */
-const FULL: Partial<Record<ModelId, Recipe>> = {
-  deep: { epochs: 120, learningRateDrops: [100] },
-  conv: { epochs: 55, learningRateDrops: [40] },
-  vae: { epochs: 60, learningRateDrops: [50] },
-  denoise: { epochs: 25, learningRateDrops: [20] },
-  seq2seq: { epochs: 20, learningRate: 3e-3, learningRateDrops: [16] },
+const FULL: Record<ModelId, Recipe> = {
+  // The dense models underfit: their training loss still fell at the end, and it fell further the
+  // more steps an epoch took (simple, 150 epochs: held-out BCE 0.0927 at batch 64, 0.0923 at 32).
+  simple: { epochs: 200, batchSize: 16, schedule: 'cosine' },
+  sparse: { epochs: 100, batchSize: 64, schedule: 'cosine' },
+  deep: { epochs: 150, batchSize: 64, schedule: 'cosine' },
+  // 3e-3 instead of 1e-3: held-out BCE 0.1014 against 0.1060 after 9 epochs, no instability.
+  conv: { epochs: 100, learningRate: 3e-3, schedule: 'cosine' },
+  denoise: { epochs: 40, learningRate: 3e-3, schedule: 'cosine' },
+  // 3e-3 gets the LSTMs off their early plateau (the mean digit); a batch of 64 gives twice the
+  // steps and runs faster per image here than 128 (5e-3 was unstable).
+  seq2seq: { epochs: 40, learningRate: 3e-3, batchSize: 64, schedule: 'cosine' },
+  // Smaller batches and a KL warm-up; weight decay made it worse (see the README).
+  vae: { epochs: 100, batchSize: 32, klWarmup: 5, schedule: 'cosine' },
 };
 
 export const VALIDATION_IMAGES: Record<Profile, number> = { quick: 1_000, full: 5_000 };
