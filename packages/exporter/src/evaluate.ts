@@ -95,13 +95,13 @@ export async function evaluateModels(options: EvaluateOptions): Promise<ModelEva
     );
 
   const figures = new Map<ModelId, QualityFigures>();
-  for (const id of models) figures.set(id, await measure(runner, id, options.images, options.seed ?? 1));
+  for (const id of models) figures.set(id, await measureModel(runner, id, options.images, options.seed ?? 1));
   // Relative targets (sparse's code vs simple's) compare with the other model of the same manifest,
   // measured too when it was not asked for.
   const referenced = models.flatMap((id) => QUALITY_TARGETS[id].flatMap((t) => t.relativeTo ?? []));
   for (const id of referenced) {
     if (!figures.has(id) && manifest.models[id])
-      figures.set(id, await measure(runner, id, options.images, options.seed ?? 1));
+      figures.set(id, await measureModel(runner, id, options.images, options.seed ?? 1));
   }
   const reference = Object.fromEntries(figures);
   return models.map((id) => {
@@ -128,8 +128,11 @@ export async function evaluateModels(options: EvaluateOptions): Promise<ModelEva
   });
 }
 
-/** The test-set figures of one model, from its ONNX files. */
-async function measure(
+/**
+ * The test-set figures of one model, from the ONNX files `runner` serves (the float16 pass runs it
+ * on a manifest whose files are the float16 variants).
+ */
+export async function measureModel(
   runner: ModelRunner,
   id: ModelId,
   images: Float32Array,

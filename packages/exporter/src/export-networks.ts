@@ -135,6 +135,7 @@ export async function exportNetworks(
         bytes: data.byteLength,
         sha256: createHash('sha256').update(data).digest('hex'),
         parity: { maxAbsDiff: parity.maxAbsDiff, samples: parity.samples },
+        weightsDtype: 'float32',
       },
     });
   }

@@ -25,7 +25,7 @@ export interface Release {
 /** Where a model's figure goes, relative to the models folder. */
 export const figurePath = (id: ModelId, name: string): string => `figures/${id}/${name}`;
 
-async function previousManifest(outDir: string): Promise<Manifest | null> {
+export async function previousManifest(outDir: string): Promise<Manifest | null> {
   const file = path.join(outDir, MANIFEST_FILE);
   let text: string;
   try {
@@ -72,6 +72,40 @@ export async function writeModelsFolder(
     }),
   };
 
+  await replaceFolder(outDir, async (tmp) => {
+    // A re-exported model may have lost a network: its old files, and their float16 variants (made
+    // from the old weights), must not linger.
+    for (const id of replaced) {
+      for (const file of previous?.models[id]?.files ?? []) {
+        for (const p of [file.path, ...(file.variants ?? []).map((v) => v.path)])
+          await rm(path.join(tmp, p), { force: true });
+      }
+      await rm(path.join(tmp, path.dirname(figurePath(id, 'x'))), { recursive: true, force: true });
+    }
+    for (const release of releases) {
+      for (const file of release.files) await writeFile(path.join(tmp, file.entry.path), file.data);
+      for (const figure of release.figures ?? []) {
+        const file = path.join(tmp, figurePath(release.model.id, figure.name));
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, figure.data);
+      }
+    }
+    await writeManifest(tmp, manifest);
+  });
+  return manifest;
+}
+
+/** `manifest.json` as the exporter lays it out. */
+export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
+  await writeFile(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * Replaces `outDir` with a copy of it changed by `edit`: everything is written into a sibling
+ * folder first and swapped in by renames, so a failure at any point leaves the previous folder as
+ * it was.
+ */
+export async function replaceFolder(outDir: string, edit: (tmp: string) => Promise<void>): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
   const tmp = `${outDir}.${suffix}.tmp`;
   const old = `${outDir}.${suffix}.old`;
@@ -84,21 +118,7 @@ export async function writeModelsFolder(
         await mkdir(tmp);
       },
     );
-    // A re-exported model may have lost a network: its old files must not linger.
-    for (const id of replaced) {
-      for (const file of previous?.models[id]?.files ?? [])
-        await rm(path.join(tmp, file.path), { force: true });
-      await rm(path.join(tmp, path.dirname(figurePath(id, 'x'))), { recursive: true, force: true });
-    }
-    for (const release of releases) {
-      for (const file of release.files) await writeFile(path.join(tmp, file.entry.path), file.data);
-      for (const figure of release.figures ?? []) {
-        const file = path.join(tmp, figurePath(release.model.id, figure.name));
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(file, figure.data);
-      }
-    }
-    await writeFile(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    await edit(tmp);
     await rename(outDir, old).then(
       () => {
         swapped = true;
@@ -114,5 +134,4 @@ export async function writeModelsFolder(
     throw error;
   }
   await rm(old, { recursive: true, force: true });
-  return manifest;
 }

@@ -4,6 +4,7 @@
  * where a model came from. Pure TypeScript (no Node APIs): it runs in Workers and browsers too.
  */
 import { isModelId, type ModelId, OPERATIONS, type Operation } from './catalog.ts';
+import type { QualityMetric } from './quality.ts';
 
 export const MANIFEST_VERSION = 1;
 
@@ -28,6 +29,28 @@ export interface ManifestParity {
   samples: number;
 }
 
+/**
+ * How a file stores its weights. `float16`: weight-only float16, each weight cast to float32 where the
+ * graph starts, so inputs, outputs and arithmetic stay float32 and every execution provider runs it.
+ */
+export type WeightsDtype = 'float32' | 'float16';
+export const WEIGHTS_DTYPES: readonly WeightsDtype[] = ['float32', 'float16'];
+
+/**
+ * A smaller copy of a file: the same network, inputs and outputs, with its weights stored otherwise.
+ * Listed only where the model's figures with it stay within {@link ManifestPrecision.tolerance}.
+ */
+export interface ManifestFileVariant {
+  weightsDtype: 'float16';
+  /** File name relative to the manifest's folder, e.g. `conv.encoder.fp16.onnx`. */
+  path: string;
+  bytes: number;
+  /** Lowercase hex SHA-256 of the file. */
+  sha256: string;
+  /** Largest |variant − float32 file| over every output value (onnxruntime-node), on `samples` inputs. */
+  parity: ManifestParity;
+}
+
 export interface ManifestFile {
   role: ManifestFileRole;
   /** File name relative to the manifest's folder, e.g. `conv.encoder.onnx`. */
@@ -40,6 +63,10 @@ export interface ManifestFile {
   /** Lowercase hex SHA-256 of the file. */
   sha256: string;
   parity: ManifestParity;
+  /** How this file stores its weights; `float32` in manifests written before the field existed. */
+  weightsDtype: WeightsDtype;
+  /** Smaller copies of this file (the browser's float16 weights); absent when there are none. */
+  variants?: ManifestFileVariant[];
 }
 
 /** A range of images of one file of the dataset, and what it was used for. */
@@ -77,6 +104,33 @@ export interface ManifestProvenance {
   images?: ManifestImageUse;
 }
 
+/** One test-set figure, measured with the float32 files and with their float16 variants. */
+export interface ManifestPrecisionFigure {
+  /** A figure the model's release targets are written in (modelkit's QUALITY_TARGETS). */
+  metric: QualityMetric;
+  float32: number;
+  float16: number;
+}
+
+/**
+ * Float32 or float16 weights: the model's figures measured both ways (the exporter's evaluation,
+ * onnxruntime-node, on the same images and seed), and which weights the browser loads.
+ */
+export interface ManifestPrecision {
+  /**
+   * The largest accepted relative change, |float16 − float32| / |float32|, of every figure (0.01):
+   * the browser loads float16 only where every figure stays within it.
+   */
+  tolerance: number;
+  /** How many test images the figures were measured on. */
+  images: number;
+  /** The seed of the denoiser's noise and the VAE's latent samples. */
+  seed: number;
+  figures: ManifestPrecisionFigure[];
+  /** Which weights the web demo loads: float16 only where the files list float16 variants. */
+  browser: WeightsDtype;
+}
+
 export interface ManifestModel {
   id: ModelId;
   title: string;
@@ -85,6 +139,8 @@ export interface ManifestModel {
   metrics: Record<string, unknown>;
   provenance: ManifestProvenance;
   files: ManifestFile[];
+  /** Float32 vs float16 figures and the browser's choice; absent until the float16 pass has run. */
+  precision?: ManifestPrecision;
 }
 
 export interface Manifest {
@@ -214,24 +270,94 @@ function tensors(value: unknown, path: string): ManifestTensor[] {
 function manifestFile(value: unknown, path: string): ManifestFile {
   const file = record(value, path);
   const role = oneOf(file.role, `${path}.role`, MANIFEST_FILE_ROLES);
-  const filePath = string(file.path, `${path}.path`);
-  // Clients join it onto their models folder or URL: it must stay inside.
-  if (!/^[A-Za-z0-9_.-]+$/.test(filePath) || filePath.startsWith('.')) {
-    throw new ManifestError(`${path}.path`, `must be a plain file name, got ${describe(filePath)}`);
-  }
+  const filePath = plainFileName(file.path, `${path}.path`);
   const inputs = tensors(file.inputs, `${path}.inputs`);
   const outputs = tensors(file.outputs, `${path}.outputs`);
   const opset = integer(file.opset, `${path}.opset`, 1);
   const bytes = integer(file.bytes, `${path}.bytes`, 1);
-  const sha256 = string(file.sha256, `${path}.sha256`);
-  if (!/^[0-9a-f]{64}$/.test(sha256)) {
-    throw new ManifestError(`${path}.sha256`, `must be 64 lowercase hex digits, got ${describe(sha256)}`);
+  const sha256 = hex256(file.sha256, `${path}.sha256`);
+  const parity = parityOf(file.parity, `${path}.parity`);
+  // Absent from manifests written before variants existed: their files are all float32.
+  const weightsDtype =
+    file.weightsDtype === undefined
+      ? 'float32'
+      : oneOf(file.weightsDtype, `${path}.weightsDtype`, WEIGHTS_DTYPES);
+  const variants =
+    file.variants === undefined
+      ? undefined
+      : array(file.variants, `${path}.variants`).map((v, i) => fileVariant(v, `${path}.variants[${i}]`));
+  return {
+    role,
+    path: filePath,
+    inputs,
+    outputs,
+    opset,
+    bytes,
+    sha256,
+    parity,
+    weightsDtype,
+    ...(variants && { variants }),
+  };
+}
+
+function plainFileName(value: unknown, path: string): string {
+  const name = string(value, path);
+  // Clients join it onto their models folder or URL: it must stay inside.
+  if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.')) {
+    throw new ManifestError(path, `must be a plain file name, got ${describe(name)}`);
   }
-  const parity = record(file.parity, `${path}.parity`);
-  const maxAbsDiff = number(parity.maxAbsDiff, `${path}.parity.maxAbsDiff`);
-  if (maxAbsDiff < 0) throw new ManifestError(`${path}.parity.maxAbsDiff`, `must be ≥ 0, got ${maxAbsDiff}`);
-  const samples = integer(parity.samples, `${path}.parity.samples`, 1);
-  return { role, path: filePath, inputs, outputs, opset, bytes, sha256, parity: { maxAbsDiff, samples } };
+  return name;
+}
+
+function hex256(value: unknown, path: string): string {
+  const sha256 = string(value, path);
+  if (!/^[0-9a-f]{64}$/.test(sha256)) {
+    throw new ManifestError(path, `must be 64 lowercase hex digits, got ${describe(sha256)}`);
+  }
+  return sha256;
+}
+
+function parityOf(value: unknown, path: string): ManifestParity {
+  const parity = record(value, path);
+  const maxAbsDiff = number(parity.maxAbsDiff, `${path}.maxAbsDiff`);
+  if (maxAbsDiff < 0) throw new ManifestError(`${path}.maxAbsDiff`, `must be ≥ 0, got ${maxAbsDiff}`);
+  return { maxAbsDiff, samples: integer(parity.samples, `${path}.samples`, 1) };
+}
+
+function fileVariant(value: unknown, path: string): ManifestFileVariant {
+  const variant = record(value, path);
+  return {
+    weightsDtype: oneOf(variant.weightsDtype, `${path}.weightsDtype`, ['float16'] as const),
+    path: plainFileName(variant.path, `${path}.path`),
+    bytes: integer(variant.bytes, `${path}.bytes`, 1),
+    sha256: hex256(variant.sha256, `${path}.sha256`),
+    parity: parityOf(variant.parity, `${path}.parity`),
+  };
+}
+
+const PRECISION_METRICS: readonly QualityMetric[] = ['bce', 'meanCodeActivation', 'psnrDenoised', 'vaeTotal'];
+
+function precisionOf(value: unknown, path: string): ManifestPrecision {
+  const precision = record(value, path);
+  const tolerance = number(precision.tolerance, `${path}.tolerance`);
+  if (tolerance < 0) throw new ManifestError(`${path}.tolerance`, `must be ≥ 0, got ${tolerance}`);
+  const figures = array(precision.figures, `${path}.figures`).map((f, i) => {
+    const at = `${path}.figures[${i}]`;
+    const figure = record(f, at);
+    return {
+      metric: oneOf(figure.metric, `${at}.metric`, PRECISION_METRICS),
+      float32: number(figure.float32, `${at}.float32`),
+      float16: number(figure.float16, `${at}.float16`),
+    };
+  });
+  if (figures.length === 0) throw new ManifestError(`${path}.figures`, 'must list at least one figure');
+  return {
+    tolerance,
+    images: integer(precision.images, `${path}.images`, 1),
+    seed: number(precision.seed, `${path}.seed`),
+    figures,
+    browser: oneOf(precision.browser, `${path}.browser`, WEIGHTS_DTYPES),
+  };
 }
 
 function manifestModel(value: unknown, path: string, key: string): ManifestModel {
@@ -262,7 +388,14 @@ function manifestModel(value: unknown, path: string, key: string): ManifestModel
       throw new ManifestError(`${path}.files[${i}].role`, `repeats the role ${describe(file.role)}`);
     }
   });
-  return { id, title, operations, metrics, provenance, files };
+  const precision =
+    model.precision === undefined ? undefined : precisionOf(model.precision, `${path}.precision`);
+  if (
+    precision?.browser === 'float16' &&
+    !files.some((f) => f.variants?.some((v) => v.weightsDtype === 'float16'))
+  )
+    throw new ManifestError(`${path}.precision.browser`, 'is float16, but no file lists a float16 variant');
+  return { id, title, operations, metrics, provenance, files, ...(precision && { precision }) };
 }
 
 /**
@@ -282,11 +415,51 @@ export function parseManifest(json: unknown): Manifest {
     version: string(generatorRecord.version, 'generator.version'),
   };
   const models: Partial<Record<ModelId, ManifestModel>> = {};
+  const paths = new Set<string>();
   for (const [key, value] of Object.entries(record(root.models, 'models'))) {
     const model = manifestModel(value, `models.${key}`, key);
     models[model.id] = model;
+    // Two entries naming one file would have to hold two different hashes.
+    model.files.forEach((file, i) => {
+      for (const [at, p] of [
+        [`models.${key}.files[${i}].path`, file.path],
+        ...(file.variants ?? []).map((v, j) => [`models.${key}.files[${i}].variants[${j}].path`, v.path]),
+      ] as [string, string][]) {
+        if (paths.has(p)) throw new ManifestError(at, `names a file listed already: ${describe(p)}`);
+        paths.add(p);
+      }
+    });
   }
   return { version: MANIFEST_VERSION, createdAt, generator, models };
+}
+
+/**
+ * The manifest as the browser should use it: each file of a model whose `precision.browser` is
+ * float16 replaced by its float16 variant (path, size, hash, `weightsDtype`; the same inputs and
+ * outputs), every other file as it was. Runners and downloaders then need no notion of variants.
+ */
+export function browserManifest(manifest: Manifest): Manifest {
+  const models: Partial<Record<ModelId, ManifestModel>> = {};
+  for (const model of Object.values(manifest.models)) {
+    const float16 = model.precision?.browser === 'float16';
+    models[model.id] = {
+      ...model,
+      files: model.files.map((file) => {
+        const variant = float16 ? file.variants?.find((v) => v.weightsDtype === 'float16') : undefined;
+        if (!variant) return file;
+        const { variants: _, ...rest } = file;
+        return {
+          ...rest,
+          path: variant.path,
+          bytes: variant.bytes,
+          sha256: variant.sha256,
+          parity: variant.parity,
+          weightsDtype: variant.weightsDtype,
+        };
+      }),
+    };
+  }
+  return { ...manifest, models };
 }
 
 /** The file holding one network of a model, if the manifest lists it. */

@@ -40,6 +40,7 @@ async function file(
     bytes: bytes.length,
     sha256: await sha256Hex(bytes),
     parity: { maxAbsDiff: 0, samples: 1 },
+    weightsDtype: 'float32',
   };
 }
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type Manifest, ManifestError, manifestFileFor, parseManifest } from '../src/manifest.ts';
+import {
+  browserManifest,
+  type Manifest,
+  ManifestError,
+  manifestFileFor,
+  parseManifest,
+} from '../src/manifest.ts';
 
 const tensor = (name: string, size: number) => ({ name, shape: ['batch', size], dtype: 'float32' });
 const file = (role: string, path: string, inputs: object[], outputs: object[]) => ({
@@ -11,6 +17,7 @@ const file = (role: string, path: string, inputs: object[], outputs: object[]) =
   bytes: 1234,
   sha256: 'a'.repeat(64),
   parity: { maxAbsDiff: 6e-8, samples: 256 },
+  weightsDtype: 'float32',
 });
 
 /** A manifest as the exporter writes it, for two models. */
@@ -55,6 +62,37 @@ function valid() {
 
 type Json = ReturnType<typeof valid>;
 
+const FP16_SHA = 'b'.repeat(64);
+
+/** `valid()` after the float16 pass: simple's encoder has a variant the browser uses. */
+function withFloat16(m: Json) {
+  const simple = m.models.simple;
+  const files = simple.files.map((f) =>
+    f.role === 'encoder'
+      ? {
+          ...f,
+          variants: [
+            {
+              weightsDtype: 'float16',
+              path: 'simple.encoder.fp16.onnx',
+              bytes: 617,
+              sha256: FP16_SHA,
+              parity: { maxAbsDiff: 2e-3, samples: 256 },
+            },
+          ],
+        }
+      : f,
+  );
+  const precision = {
+    tolerance: 0.01,
+    images: 10_000,
+    seed: 1,
+    figures: [{ metric: 'bce', float32: 0.0914, float16: 0.0915 }],
+    browser: 'float16',
+  };
+  return { ...m, models: { ...m.models, simple: { ...simple, files, precision } } };
+}
+
 describe('parseManifest', () => {
   it('accepts a valid manifest and returns it typed', () => {
     const manifest: Manifest = parseManifest(valid());
@@ -65,6 +103,35 @@ describe('parseManifest', () => {
 
   it('survives a JSON round trip', () => {
     expect(parseManifest(JSON.parse(JSON.stringify(valid())))).toEqual(valid());
+  });
+
+  it('reads a manifest written before weightsDtype, variants and precision as all float32', () => {
+    const old = valid();
+    for (const model of Object.values(old.models)) {
+      for (const f of model.files) delete (f as { weightsDtype?: string }).weightsDtype;
+    }
+    const manifest = parseManifest(old);
+    expect(manifest).toEqual(valid());
+    expect(Object.values(manifest.models).flatMap((m) => m.files.map((f) => f.weightsDtype))).toEqual([
+      'float32',
+      'float32',
+      'float32',
+    ]);
+    expect(manifest.models.simple?.precision).toBeUndefined();
+    expect(browserManifest(manifest)).toEqual(manifest);
+  });
+
+  it('keeps float16 variants and the precision record through a JSON round trip', () => {
+    const json = withFloat16(valid());
+    const manifest = parseManifest(JSON.parse(JSON.stringify(json)));
+    expect(manifest).toEqual(json);
+    expect(manifest.models.simple?.files[1]?.variants?.[0]?.path).toBe('simple.encoder.fp16.onnx');
+    expect(manifest.models.simple?.precision?.browser).toBe('float16');
+    expect(manifest.models.simple?.precision?.figures[0]).toEqual({
+      metric: 'bce',
+      float32: 0.0914,
+      float16: 0.0915,
+    });
   });
 
   it.each<[string, (m: Json) => unknown, string]>([
@@ -214,5 +281,100 @@ describe('parseManifest', () => {
     const manifest = valid();
     mutate(manifest);
     expect(() => parseManifest(manifest)).toThrow(`invalid manifest: ${message}`);
+  });
+
+  type Fp16Json = ReturnType<typeof withFloat16>;
+  const variant = (m: Fp16Json) =>
+    (m.models.simple.files[1] as { variants: Record<string, unknown>[] }).variants[0] as Record<
+      string,
+      unknown
+    >;
+  it.each<[string, (m: Fp16Json) => void, string]>([
+    [
+      'an unknown weights dtype',
+      (m) => {
+        (m.models.simple.files[0] as { weightsDtype: string }).weightsDtype = 'int8';
+      },
+      'models.simple.files[0].weightsDtype must be one of float32, float16, got "int8"',
+    ],
+    [
+      'a variant leaving the folder',
+      (m) => {
+        variant(m).path = '../x.onnx';
+      },
+      'models.simple.files[1].variants[0].path must be a plain file name, got "../x.onnx"',
+    ],
+    [
+      'a variant that is the float32 file again',
+      (m) => {
+        variant(m).path = 'simple.onnx';
+      },
+      'models.simple.files[1].variants[0].path names a file listed already: "simple.onnx"',
+    ],
+    [
+      'a float32 variant',
+      (m) => {
+        variant(m).weightsDtype = 'float32';
+      },
+      'models.simple.files[1].variants[0].weightsDtype must be one of float16, got "float32"',
+    ],
+    [
+      'a browser choice of float16 without a variant',
+      (m) => {
+        delete (m.models.simple.files[1] as { variants?: unknown }).variants;
+      },
+      'models.simple.precision.browser is float16, but no file lists a float16 variant',
+    ],
+    [
+      'a figure in an unknown metric',
+      (m) => {
+        (m.models.simple.precision.figures[0] as { metric: string }).metric = 'accuracy';
+      },
+      'models.simple.precision.figures[0].metric must be one of bce, meanCodeActivation, psnrDenoised, vaeTotal, got "accuracy"',
+    ],
+    [
+      'a figure that is not a number',
+      (m) => {
+        (m.models.simple.precision.figures[0] as { float16: unknown }).float16 = null;
+      },
+      'models.simple.precision.figures[0].float16 must be a finite number, got null',
+    ],
+  ])('rejects %s, naming the field', (_, mutate, message) => {
+    const manifest = withFloat16(valid());
+    mutate(manifest);
+    expect(() => parseManifest(manifest)).toThrow(`invalid manifest: ${message}`);
+  });
+});
+
+describe('browserManifest', () => {
+  it('swaps in the float16 variants of models whose browser choice is float16, and nothing else', () => {
+    const manifest = parseManifest(withFloat16(valid()));
+    const browser = browserManifest(manifest);
+    const [autoencoder, encoder] = browser.models.simple?.files ?? [];
+    // No variant: the float32 file stays.
+    expect(autoencoder).toEqual(manifest.models.simple?.files[0]);
+    expect(encoder).toMatchObject({
+      role: 'encoder',
+      path: 'simple.encoder.fp16.onnx',
+      bytes: 617,
+      sha256: FP16_SHA,
+      weightsDtype: 'float16',
+      inputs: manifest.models.simple?.files[1]?.inputs,
+      outputs: manifest.models.simple?.files[1]?.outputs,
+    });
+    expect(encoder?.variants).toBeUndefined();
+    expect(browser.models.vae).toEqual(manifest.models.vae);
+    // The input is left as it was.
+    expect(manifest.models.simple?.files[1]?.path).toBe('simple.encoder.onnx');
+  });
+
+  it('keeps float32 where the browser choice is float32, variants or not', () => {
+    const json = withFloat16(valid());
+    json.models.simple.precision.browser = 'float32';
+    const manifest = parseManifest(json);
+    expect(browserManifest(manifest).models.simple?.files.map((f) => f.path)).toEqual([
+      'simple.onnx',
+      'simple.encoder.onnx',
+    ]);
   });
 });
