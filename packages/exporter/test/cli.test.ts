@@ -29,7 +29,17 @@ describe('the CLI', () => {
   it('documents every option', async () => {
     const { code, stdout } = await cli('--help');
     expect(code).toBe(0);
-    for (const option of ['--in <dir>', '--out <dir>', '--model <ids>', '--images <file>', '--samples <n>']) {
+    for (const option of [
+      '--in <dir>',
+      '--out <dir>',
+      '--model <ids>',
+      '--images <file>',
+      '--samples <n>',
+      '--fp16-only',
+      '--no-fp16',
+      '--fp16-tolerance <fraction>',
+      '--fp16-limit <n>',
+    ]) {
       expect(stdout).toContain(option);
     }
   });
@@ -47,7 +57,7 @@ describe('the CLI', () => {
   });
 
   it('exports with real MNIST digits and prints the table', async () => {
-    const { code, stdout, stderr } = await cli('--model', 'simple', '--samples', '64');
+    const { code, stdout, stderr } = await cli('--model', 'simple', '--samples', '64', '--fp16-limit', '100');
     expect(stderr).not.toContain('Error');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^simple\.encoder\.onnx +encoder +[\d.]+ KiB +\d\.\d\de-\d+ +64$/m);
@@ -55,5 +65,24 @@ describe('the CLI', () => {
       JSON.parse(await readFile(path.join(dir, 'models', 'manifest.json'), 'utf8')),
     );
     expect(manifest.models.simple?.files).toHaveLength(3);
+    // Then the float16 pass, on the first 100 test digits: both figures recorded, whatever it decided.
+    expect(stdout).toMatch(/^simple +bce +0\.\d{4} +0\.\d{4} +\d+\.\d{3} % +float(16|32) /m);
+    expect(manifest.models.simple?.precision?.figures[0]?.metric).toBe('bce');
+    expect(manifest.models.simple?.precision?.images).toBe(100);
+  });
+
+  it('--no-fp16 writes the float32 files only', async () => {
+    const { code, stdout } = await cli('--model', 'simple', '--samples', '16', '--no-fp16', '--out', 'plain');
+    expect(code).toBe(0);
+    expect(stdout).not.toContain('float16');
+    const manifest = parseManifest(
+      JSON.parse(await readFile(path.join(dir, 'plain', 'manifest.json'), 'utf8')),
+    );
+    expect(manifest.models.simple?.precision).toBeUndefined();
+    expect(manifest.models.simple?.files.map((f) => [f.weightsDtype, f.variants])).toEqual([
+      ['float32', undefined],
+      ['float32', undefined],
+      ['float32', undefined],
+    ]);
   });
 });

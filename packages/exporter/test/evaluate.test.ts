@@ -49,6 +49,11 @@ describe('the released models (models/)', () => {
         const bytes = await readFile(path.join(RELEASED, file.path));
         expect(createHash('sha256').update(bytes).digest('hex'), file.path).toBe(file.sha256);
         expect(bytes.length, file.path).toBe(file.bytes);
+        for (const variant of file.variants ?? []) {
+          const data = await readFile(path.join(RELEASED, variant.path));
+          expect(createHash('sha256').update(data).digest('hex'), variant.path).toBe(variant.sha256);
+          expect(data.length, variant.path).toBe(variant.bytes);
+        }
       }
     }
   });
