@@ -14,4 +14,6 @@ it('wrangler deploy --dry-run succeeds and the bundle fits', () => {
   expect(names.some((n) => n.endsWith('ort-wasm-simd-threaded.wasm'))).toBe(true);
   // 13 of the manifest's 19 files: models with an encoder and a decoder reconstruct through them.
   expect(names.filter((n) => n.endsWith('.onnx'))).toHaveLength(13);
+  // The browser's float16 variants (models/*.fp16.onnx) stay out: the edge serves float32.
+  expect(names.filter((n) => n.includes('.fp16.'))).toEqual([]);
 });

@@ -33,6 +33,19 @@ const post = (images: number[][]) => ({
 });
 
 describe('model integrity', () => {
+  it('reads the manifest with its float16 variants, and serves and bundles the float32 files only', () => {
+    // The browser's variants are listed (models/ has them for every model) but are not the edge's.
+    expect(Object.values(manifest.models).some((m) => m.precision?.browser === 'float16')).toBe(true);
+    expect(manifest.models.simple?.files.find((f) => f.role === 'encoder')?.variants?.[0]?.path).toBe(
+      'simple.encoder.fp16.onnx',
+    );
+    const runner = new ModelRunner({ manifest, ort: workerdOrt, getFile: () => new Uint8Array() });
+    const served = runner.files();
+    expect(served).toHaveLength(13);
+    expect(served.every((f) => f.weightsDtype === 'float32' && !f.path.endsWith('.fp16.onnx'))).toBe(true);
+    expect(Object.keys(modelFiles).sort()).toEqual(served.map((f) => f.path).sort());
+  });
+
   it('refuses a file whose SHA-256 differs, with a 503 problem, and keeps serving the rest', async () => {
     const fetch = damagedApp((file, bytes) => {
       const middle = bytes.length >> 1;

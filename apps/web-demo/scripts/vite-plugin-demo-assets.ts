@@ -5,7 +5,8 @@
  * - models/: the manifest and the ONNX files the page runs, each checked against the manifest's
  *   sha256. Only the files modelkit's ModelRunner serves from: a model with an encoder and a decoder
  *   reconstructs through them, so its whole-autoencoder file (the same weights again) is left out,
- *   as the edge API leaves it out.
+ *   as the edge API leaves it out. Where the manifest gives the browser float16 weights
+ *   (`precision.browser`), each such file's float16 variant is served instead of it.
  * - data/: the MNIST test digits as grey PNG sprites, the first screen's 100 and all 2,000.
  * - ort/: onnxruntime-web's WebAssembly, brotli-compressed (see ORT_BROTLI).
  *
@@ -138,12 +139,19 @@ async function collect(modelsDir: string): Promise<Collected> {
 
   const models: Record<string, string> = {};
   for (const model of Object.values(manifest.models)) {
-    for (const file of model?.files ?? []) {
+    for (const float32 of model?.files ?? []) {
+      if (float32.role === 'autoencoder' && composes(model)) continue;
+      // The page runs modelkit's browserManifest(): the float16 variant where the model's browser
+      // choice is float16, the float32 file otherwise. Only the file it runs is served.
+      const variant =
+        model.precision?.browser === 'float16'
+          ? float32.variants?.find((v) => v.weightsDtype === 'float16')
+          : undefined;
+      const file = variant ?? float32;
       if (!/^[A-Za-z0-9_.-]+$/.test(file.path))
         throw new Error(`${manifestPath}: bad file name ${file.path}`);
       if (!/^[0-9a-f]{64}$/.test(file.sha256))
         throw new Error(`${manifestPath}: bad sha256 for ${file.path}`);
-      if (file.role === 'autoencoder' && composes(model)) continue;
       // The manifest's sha256 is the content hash; the bytes are checked against it when read.
       const url = MODELS_DIR + hashedName(file.path, short(file.sha256));
       models[file.path] = url;

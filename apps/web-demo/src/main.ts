@@ -6,7 +6,7 @@
  */
 
 import assets from 'virtual:demo-assets';
-import { MODEL_IDS, parseManifest } from '@autoencoders/modelkit';
+import { browserManifest, MODEL_IDS, parseManifest } from '@autoencoders/modelkit';
 import { TestDigits } from './digits.ts';
 import { $, formatBytes, formatMs } from './dom.ts';
 import { lazyPanel } from './lazy.ts';
@@ -62,7 +62,8 @@ async function start(): Promise<void> {
   const [manifest, digits] = await Promise.all([
     fetch(new URL(assets.manifest, baseUrl)).then(async (r) => {
       if (!r.ok) throw new Error(`${assets.manifest}: HTTP ${r.status}`);
-      return parseManifest(await r.json());
+      // The files the browser runs: float16 variants where the exporter kept them (see modelkit).
+      return browserManifest(parseManifest(await r.json()));
     }),
     TestDigits.load(assets.digits, baseUrl),
   ]);

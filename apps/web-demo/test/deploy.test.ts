@@ -81,4 +81,6 @@ it("gives every file but the page a content-hashed name, and the build's _header
   expect(headersFor('/index.html')['Cache-Control']).toBe('no-cache');
   // 13 of the manifest's 19 files: no whole-autoencoder file where encoder and decoder serve.
   expect(files.filter((f) => f.endsWith('.onnx'))).toHaveLength(13);
+  // models/ gives the browser float16 weights for every model: only the variants are deployed.
+  expect(files.filter((f) => f.endsWith('.onnx') && !/\.fp16\.[0-9a-f]{12}\.onnx$/.test(f))).toEqual([]);
 });

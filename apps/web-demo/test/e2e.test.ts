@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   addGaussianNoise,
+  browserManifest,
   DENOISE_NOISE_FACTOR,
   type Manifest,
   MODEL_IDS,
@@ -32,10 +33,12 @@ import {
   screenshot,
   snapshot,
 } from './browser.ts';
-import { labelOf, readManifest, reconstruct, testDigit } from './reference.ts';
+import { labelOf, readManifest, reconstruct, reconstructFloat32, testDigit } from './reference.ts';
 
 const baseUrl = inject('baseUrl');
 const TOLERANCE = 1e-4;
+/** How far the float16 weights may move an output pixel (0..1) from the float32 files' (measured: ~3e-3). */
+const FLOAT16_TOLERANCE = 1e-2;
 const DOCS_SCREENSHOT = fileURLToPath(new URL('../../../docs/web-demo.png', import.meta.url));
 
 if (!baseUrl) {
@@ -87,15 +90,44 @@ describe.skipIf(!baseUrl)('web demo in headless Chromium', () => {
     const ids = MODEL_IDS.filter((id) => manifest.models[id]);
     expect(Object.keys(wasmFirst.reconstructions).sort()).toEqual([...ids].sort());
     for (const id of ids) {
+      // The same files as the page (float16 where the manifest says so) in onnxruntime-node.
       const expected = await reconstruct(manifest, id, digit);
       const got = wasmFirst.reconstructions[id] ?? [];
       expect(got.length, id).toBe(784);
       expect(maxAbsDiff(got, expected), id).toBeLessThanOrEqual(TOLERANCE);
+      // And close to the float32 release (the edge API's numbers), but not the same where it uses float16.
+      const float32 = await reconstructFloat32(manifest, id, digit);
+      const diff = maxAbsDiff(got, float32);
+      expect(diff, id).toBeLessThanOrEqual(FLOAT16_TOLERANCE);
+      if (manifest.models[id]?.precision?.browser === 'float16') expect(diff, id).toBeGreaterThan(0);
+    }
+  });
+
+  it('fetches the float16 variants where the manifest gives the browser float16, never their float32 files', async () => {
+    const fetched = requests
+      .map((u) => new URL(u).pathname.match(/\/models\/(.+)\.[0-9a-f]{12}\.onnx$/)?.[1])
+      .filter((name): name is string => name !== undefined);
+    const float16 = MODEL_IDS.filter((id) => manifest.models[id]?.precision?.browser === 'float16');
+    // models/ gives every model float16 weights for the browser.
+    expect(float16).toEqual(MODEL_IDS.filter((id) => manifest.models[id]));
+    for (const id of float16) {
+      const variants = (manifest.models[id]?.files ?? []).flatMap((f) => f.variants ?? []);
+      expect(variants.length, id).toBeGreaterThan(0);
+      const ofModel = fetched.filter((name) => name === id || name.startsWith(`${id}.`));
+      expect(ofModel.length, id).toBeGreaterThan(0);
+      expect(
+        ofModel.every((name) => name.endsWith('.fp16')),
+        `${id}: ${ofModel}`,
+      ).toBe(true);
     }
   });
 
   it('fetches each weight file once, and only the files ModelRunner serves from', async () => {
-    const runner = new ModelRunner({ manifest, ort: {} as OrtLike, getFile: () => new Uint8Array(0) });
+    const runner = new ModelRunner({
+      manifest: browserManifest(manifest),
+      ort: {} as OrtLike,
+      getFile: () => new Uint8Array(0),
+    });
     const served = runner.files().map((f) => f.path);
     // models/<name>.<12 hex digits>.onnx: the manifest's name with a content hash.
     const fetched = requests
