@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // edge-api has a second project: its Node-side tests (the worker tests run in workerd).
-    projects: ['packages/*', 'apps/*', 'apps/edge-api/vitest.node.config.ts'],
+    projects: ['packages/*', 'apps/*', 'apps/edge-api/vitest.node.config.ts', 'scripts'],
   },
 });

@@ -93,7 +93,7 @@ Web demo:                         ${web}/?api=${encodeURIComponent(api)}
 
 Try it:
   curl -s ${api}/v1/models | head -c 400; echo
-  curl -s -X POST '${api}/v1/denoise?noise=0.5&seed=1' -H 'Content-Type: image/png' -H 'Accept: image/png' \\
+  curl -s -X POST '${api}/v1/models/denoise/denoise?noise=0.5&seed=1' -H 'Content-Type: image/png' -H 'Accept: image/png' \\
     --data-binary @docs/seven.png -o denoised.png
   curl -s -X POST ${api}/v1/models/conv/encode -H 'Content-Type: image/png' --data-binary @docs/seven.png | head -c 200; echo
   curl -s ${api}/v1/models/vae/manifold?n=15 -o manifold.png

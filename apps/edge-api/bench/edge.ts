@@ -106,7 +106,7 @@ const SINGLE: Case[] = [
   post('simple decode', '/v1/models/simple/decode', { codes: [Array(32).fill(1)] }),
   post('deep reconstruct', '/v1/models/deep/reconstruct', one),
   post('conv reconstruct', '/v1/models/conv/reconstruct', one),
-  post('denoise', '/v1/denoise', one),
+  post('denoise', '/v1/models/denoise/denoise', one),
   post('seq2seq reconstruct', '/v1/models/seq2seq/reconstruct', one),
   post('vae encode', '/v1/models/vae/encode', one),
   post('vae decode', '/v1/models/vae/decode', { codes: [[0.5, -1]] }),
@@ -130,7 +130,7 @@ const sixtyFour = { images: images(64) };
 /** The largest request of each kind: what decides which Workers plan a deployment needs. */
 const LARGEST: Case[] = [
   post('conv reconstruct ×64', '/v1/models/conv/reconstruct', sixtyFour),
-  post('denoise ×64', '/v1/denoise', sixtyFour),
+  post('denoise ×64', '/v1/models/denoise/denoise', sixtyFour),
   post('seq2seq reconstruct ×64', '/v1/models/seq2seq/reconstruct', sixtyFour),
   post('vae decode ×64', '/v1/models/vae/decode', {
     codes: Array.from({ length: 64 }, (_, i) => [i / 16 - 2, 1]),
@@ -412,7 +412,7 @@ async function memory() {
           ),
         }),
       ),
-      post('denoise ×64', '/v1/denoise?noise=0.5', big),
+      post('denoise ×64', '/v1/models/denoise/denoise?noise=0.5', big),
       { name: 'manifold n=30 (PNG)', method: 'GET', path: '/v1/models/vae/manifold?n=30' },
       {
         name: 'manifold n=30 (JSON)',

@@ -99,10 +99,10 @@ export function registerHandlers(
     const images = inputImages(c.var.png, c.req.valid('json'));
     c.var.facts.batch = count(images.length, 784);
     const outputs = await timed(c, id, 'encode', () => runner.encode(id, images));
-    const [code, logVar] = [outputs.code ?? outputs.z_mean, outputs.z_log_var];
+    const [code, zLogVar] = [outputs.code ?? outputs.z_mean, outputs.z_log_var];
     if (!code) throw new Error(`model ${id}'s encoder gave neither code nor z_mean`);
     finite(code, 'images');
-    if (logVar) finite(logVar, 'images');
+    if (zLogVar) finite(zLogVar, 'images');
     const codeShape = code.dims.slice(1);
     if (wantsPng(c)) {
       // The post draws conv's 4×4×8 codes as 4×32 pictures; flat codes as a near-square block.
@@ -115,7 +115,7 @@ export function registerHandlers(
     return jsonWithRows<z.output<typeof schemas.EncodeResult>>(
       c,
       { model: id, count: code.dims[0] as number, codeShape },
-      { codes: code, logVariance: logVar },
+      { codes: code, zLogVar },
     );
   });
 
@@ -141,9 +141,13 @@ export function registerHandlers(
     );
   });
 
-  app.openapi(routes.denoise, async (c) => {
-    const { noise, seed } = c.req.valid('query');
-    const clean = inputImages(c.var.png, c.req.valid('json'));
+  const denoise = async (
+    c: Context<AppEnv>,
+    query: z.output<typeof schemas.DenoiseQuery>,
+    json: Parameters<typeof inputImages>[1],
+  ) => {
+    const { noise, seed } = query;
+    const clean = inputImages(c.var.png, json);
     c.var.facts.batch = count(clean.length, 784);
     const noisy = noise > 0 ? addGaussianNoise(clean, noise, seededRandom(seed)) : undefined;
     const out = finite(await timed(c, 'denoise', 'denoise', () => runner.denoise(noisy ?? clean)), 'images');
@@ -161,7 +165,9 @@ export function registerHandlers(
       { model: 'denoise', count: n },
       { images: out, noisy: noisyBatch },
     );
-  });
+  };
+  app.openapi(routes.denoise, (c) => denoise(c, c.req.valid('query'), c.req.valid('json')));
+  app.openapi(routes.denoiseAlias, (c) => denoise(c, c.req.valid('query'), c.req.valid('json')));
 
   app.openapi(routes.manifold, async (c) => {
     const { id } = c.req.valid('param');
@@ -256,9 +262,8 @@ function describe(model: ManifestModel, served: ReadonlySet<string>) {
   const base = `/v1/models/${model.id}`;
   const links: Record<string, string> = {};
   for (const op of model.operations) {
-    if (op === 'denoise') links.denoise = '/v1/denoise';
-    else if (op === 'manifold') links.manifold = `${base}/manifold?n=15`;
-    else if (op !== 'generate') links[op] = `${base}/${op}`;
+    if (op === 'manifold') links.manifold = `${base}/manifold?n=15`;
+    else links[op] = `${base}/${op}`;
   }
   const codeShape = CATALOG[model.id].codeShape;
   return {

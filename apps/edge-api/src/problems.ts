@@ -73,7 +73,7 @@ export function toProblem(error: unknown): Problem {
     );
   }
   if (error instanceof UnsupportedOperationError) {
-    const hint = error.served.includes('denoise') ? '; use POST /v1/denoise' : '';
+    const hint = error.served.includes('denoise') ? '; use POST /v1/models/denoise/denoise' : '';
     return new Problem('unsupported-operation', `${error.message}${hint}`);
   }
   if (error instanceof InputShapeError) return new Problem('vector-length', error.message);

@@ -163,17 +163,27 @@ export const decode = createRoute({
 
 export const denoise = createRoute({
   method: 'post',
-  path: '/v1/denoise',
+  path: '/v1/models/{id}/denoise',
   operationId: 'denoise',
   tags: ['inference'],
-  summary: 'Clean noisy digits with the denoising autoencoder',
+  summary: 'Clean noisy digits with the denoising autoencoder (id: denoise)',
   middleware: [serves('denoise'), admit(bodyCost('images')), readBody(['json', 'png'])] as const,
   security: keyed,
-  request: { query: DenoiseQuery, body: imagesInput },
+  request: { params: ModelIdParam, query: DenoiseQuery, body: imagesInput },
   responses: {
     200: imagesOutput(DenoiseResult, 'The denoised images (with `noise`, PNG rows: noisy, then denoised)'),
     ...bodyProblems,
   },
+});
+
+/** The first release's URL for denoising, kept so that clients written for it go on working. */
+export const denoiseAlias = createRoute({
+  ...denoise,
+  path: '/v1/denoise',
+  operationId: 'denoiseAlias',
+  deprecated: true,
+  summary: 'The same as POST /v1/models/denoise/denoise (the first release\'s URL)',
+  request: { query: DenoiseQuery, body: imagesInput },
 });
 
 export const manifold = createRoute({

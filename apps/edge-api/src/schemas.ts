@@ -87,7 +87,7 @@ export const EncodeResult = z
     count: z.number().int(),
     codeShape: z.array(z.number().int()).openapi({ example: [32] }),
     codes: z.array(numbers).openapi({ description: 'One flat code per image (vae: z_mean)' }),
-    logVariance: z.array(numbers).optional().openapi({ description: 'vae only: z_log_var per image' }),
+    zLogVar: z.array(numbers).optional().openapi({ description: 'vae only: z_log_var per image' }),
   })
   .openapi('EncodeResult');
 

@@ -1,4 +1,4 @@
-import { decodePng, MODEL_IDS } from '@autoencoders/modelkit';
+import { decodePng, MODEL_IDS, maxAbsDiff } from '@autoencoders/modelkit';
 import { describe, expect, it } from 'vitest';
 import { sampleImages, samplePng } from './fixtures.ts';
 import { api, call, postJson, postPng, zeros } from './helpers.ts';
@@ -16,7 +16,7 @@ describe('GET /v1/models', () => {
     expect(conv?.links.reconstruct).toBe('/v1/models/conv/reconstruct');
     expect(conv?.files.find((f) => f.role === 'encoder')?.outputs[0]?.shape).toEqual(['batch', 4, 4, 8]);
     expect(list.models.find((m) => m.id === 'vae')?.links.manifold).toBe('/v1/models/vae/manifold?n=15');
-    expect(list.models.find((m) => m.id === 'denoise')?.links).toEqual({ denoise: '/v1/denoise' });
+    expect(list.models.find((m) => m.id === 'denoise')?.links).toEqual({ denoise: '/v1/models/denoise/denoise' });
     expect(list.models.every((m) => typeof (m.metrics.test as { bce: number }).bce === 'number')).toBe(true);
     expect(list.limits.maxBatch).toBe(64);
   });
@@ -69,14 +69,14 @@ describe('POST /v1/models/{id}/encode', () => {
     expect(result.codeShape).toEqual([4, 4, 8]);
     expect(result.codes).toHaveLength(3);
     expect(result.codes[0]).toHaveLength(128);
-    expect(result.logVariance).toBeUndefined();
+    expect(result.zLogVar).toBeUndefined();
   });
 
   it("gives the VAE's z_mean and z_log_var", async () => {
     const result = await api.encode('vae', { png: samplePng() });
     expect(result.codeShape).toEqual([2]);
     expect(result.codes[0]).toHaveLength(2);
-    expect(result.logVariance?.[0]).toHaveLength(2);
+    expect(result.zLogVar?.[0]).toHaveLength(2);
   });
 
   it('draws codes as a PNG', async () => {
@@ -114,7 +114,7 @@ describe('POST /v1/models/{id}/decode', () => {
   });
 });
 
-describe('POST /v1/denoise', () => {
+describe('POST /v1/models/denoise/denoise', () => {
   it('denoises JSON images', async () => {
     const result = await api.denoise(images);
     expect(result.model).toBe('denoise');
@@ -131,9 +131,32 @@ describe('POST /v1/denoise', () => {
   });
 
   it('returns noisy over denoised as a two-row PNG', async () => {
-    const response = await postPng('/v1/denoise?noise=0.5', samplePng(), { Accept: 'image/png' });
+    const response = await postPng('/v1/models/denoise/denoise?noise=0.5', samplePng(), { Accept: 'image/png' });
     const png = decodePng(new Uint8Array(await response.arrayBuffer()));
     expect([png.width, png.height]).toEqual([28, 2 * 28 + 2]);
+  });
+
+  it("answers the same at the first release's URL, POST /v1/denoise (deprecated)", async () => {
+    const body = { images: [Array.from(images.subarray(0, 784))] };
+    const [now, before] = await Promise.all(
+      ['/v1/models/denoise/denoise?noise=0.5&seed=3', '/v1/denoise?noise=0.5&seed=3'].map((path) =>
+        postJson(path, body).then((response) => response.json()),
+      ),
+    );
+    expect(before).toEqual(now);
+    const doc = (await api.openapi()) as { paths: Record<string, { post?: { deprecated?: boolean } }> };
+    expect(doc.paths['/v1/denoise']?.post?.deprecated).toBe(true);
+    expect(doc.paths['/v1/models/{id}/denoise']?.post?.deprecated).toBeUndefined();
+  });
+});
+
+describe('POST /v1/models/seq2seq/decode', () => {
+  it("decodes the LSTM's codes into what reconstruct gives", async () => {
+    const one = images.subarray(0, 784);
+    const { codes } = await api.encode('seq2seq', one);
+    const decoded = await api.decode('seq2seq', codes);
+    const reconstructed = await api.reconstruct('seq2seq', one);
+    expect(maxAbsDiff(decoded.images[0] ?? [], reconstructed.images[0] ?? [])).toBeLessThan(1e-5);
   });
 });
 
@@ -173,6 +196,7 @@ describe('service routes', () => {
         '/healthz',
         '/v1/denoise',
         '/v1/models',
+        '/v1/models/{id}/denoise',
         '/v1/models/{id}',
         '/v1/models/{id}/decode',
         '/v1/models/{id}/encode',

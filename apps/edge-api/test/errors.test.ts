@@ -22,9 +22,9 @@ describe('unknown model or operation (404)', () => {
   });
 
   it.each([
-    ['/v1/models/seq2seq/decode', 'reconstruct, encode'],
-    ['/v1/models/denoise/reconstruct', 'use POST /v1/denoise'],
-    ['/v1/models/denoise/encode', 'use POST /v1/denoise'],
+    ['/v1/models/simple/denoise', 'reconstruct, encode, decode'],
+    ['/v1/models/denoise/reconstruct', 'use POST /v1/models/denoise/denoise'],
+    ['/v1/models/denoise/encode', 'use POST /v1/models/denoise/denoise'],
   ])('%s says what the model serves', async (path, hint) => {
     // Refused before the body is looked at: the URL is the first thing to fix.
     const problem = await expectProblem(await postJson(path, 'not json'), 404, 'unsupported-operation');

@@ -35,7 +35,7 @@ describe('worker outputs equal onnxruntime-node', () => {
     );
     if (id === 'vae') {
       expect(
-        maxAbsDiff(flat(result.logVariance ?? []), expected('vae.encoder.onnx:z_log_var')),
+        maxAbsDiff(flat(result.zLogVar ?? []), expected('vae.encoder.onnx:z_log_var')),
       ).toBeLessThanOrEqual(TOLERANCE);
     }
   });

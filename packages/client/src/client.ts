@@ -61,7 +61,7 @@ export interface EncodeResult extends Timings {
   /** One flat code per image; the VAE's z_mean. */
   codes: Float32Array[];
   /** The VAE's z_log_var. */
-  logVariance?: Float32Array[];
+  zLogVar?: Float32Array[];
 }
 
 export interface ManifoldResult extends Timings {
@@ -194,7 +194,7 @@ export function createClient(baseUrl: string, options: ClientOptions = {}): ApiC
         model: body.model,
         codeShape: body.codeShape,
         codes: body.codes.map(toFloat32),
-        ...(body.logVariance ? { logVariance: body.logVariance.map(toFloat32) } : {}),
+        ...(body.zLogVar ? { zLogVar: body.zLogVar.map(toFloat32) } : {}),
         ...timings,
       };
     },
@@ -215,7 +215,7 @@ export function createClient(baseUrl: string, options: ClientOptions = {}): ApiC
       const query: Query<'denoise'> = {};
       if (options.noise !== undefined) query.noise = options.noise;
       if (options.seed !== undefined) query.seed = options.seed;
-      const path = `${fillPath('/v1/denoise')}${search(query)}`;
+      const path = `${fillPath('/v1/models/{id}/denoise', { id: 'denoise' })}${search(query)}`;
       const init = { ...imageBody(input), signal: options.signal ?? null };
       if (options.as === 'png') return png(path, init);
       const { body, timings } = await json<JsonResponse<'denoise'>>(path, init);

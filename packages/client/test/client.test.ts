@@ -54,7 +54,7 @@ describe('createClient', () => {
     );
     const api = createClient('http://api.test', { fetch });
     const result = await api.denoise({ png }, { as: 'png', noise: 0.5, seed: 2 });
-    expect(seen[0]?.url).toBe('http://api.test/v1/denoise?noise=0.5&seed=2');
+    expect(seen[0]?.url).toBe('http://api.test/v1/models/denoise/denoise?noise=0.5&seed=2');
     expect(seen[0]?.headers.get('Content-Type')).toBe('image/png');
     expect(seen[0]?.headers.get('Accept')).toBe('image/png');
     expect(seen[0]?.body).toEqual(png);
@@ -64,13 +64,13 @@ describe('createClient', () => {
   it('sends codes for decode and reads encode results', async () => {
     const { fetch, seen } = fakeFetch((s) =>
       s.url.endsWith('/encode')
-        ? json({ model: 'vae', count: 1, codeShape: [2], codes: [[1, 2]], logVariance: [[0, 0]] })
+        ? json({ model: 'vae', count: 1, codeShape: [2], codes: [[1, 2]], zLogVar: [[0, 0]] })
         : json({ model: 'vae', count: 1, images: [[0]] }),
     );
     const api = createClient('http://api.test', { fetch });
     const encoded = await api.encode('vae', [new Float32Array(784)]);
     expect(encoded.codes[0]).toEqual(new Float32Array([1, 2]));
-    expect(encoded.logVariance?.[0]).toEqual(new Float32Array([0, 0]));
+    expect(encoded.zLogVar?.[0]).toEqual(new Float32Array([0, 0]));
     await api.decode('vae', encoded.codes);
     expect(JSON.parse(seen[1]?.body as string)).toEqual({ codes: [[1, 2]] });
   });

@@ -204,16 +204,16 @@ async function vaeLoss(
 ): Promise<{ total: number; kl: number }> {
   const encoded = await runner.encode('vae', images);
   const mean = encoded.z_mean?.data;
-  const logVar = encoded.z_log_var?.data;
-  if (!mean || !logVar) throw new UserError('vae encoder: expected outputs z_mean and z_log_var');
+  const zLogVar = encoded.z_log_var?.data;
+  if (!mean || !zLogVar) throw new UserError('vae encoder: expected outputs z_mean and z_log_var');
   const eps = randomNormal(mean.length, seed);
-  const z = mean.map((m, i) => m + Math.exp((logVar[i] as number) / 2) * (eps[i] as number));
+  const z = mean.map((m, i) => m + Math.exp((zLogVar[i] as number) / 2) * (eps[i] as number));
   const decoded = (await runner.decode('vae', z)).data;
   const sums = { bce: 0, mse: 0 };
   accumulate(sums, decoded, images);
   let kl = 0;
   for (let i = 0; i < mean.length; i++) {
-    const lv = logVar[i] as number;
+    const lv = zLogVar[i] as number;
     kl += -0.5 * (1 + lv - (mean[i] as number) ** 2 - Math.exp(lv));
   }
   // accumulate sums BCE over pixels: that is 784 · mean BCE per image, summed over the chunk.

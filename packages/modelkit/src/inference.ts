@@ -53,7 +53,7 @@ export class UnknownModelError extends InferenceError {
   }
 }
 
-/** The model exists but does not serve the operation (e.g. `decode` on seq2seq). */
+/** The model exists but does not serve the operation (e.g. `decode` on denoise). */
 export class UnsupportedOperationError extends InferenceError {
   override name = 'UnsupportedOperationError';
   constructor(
@@ -121,7 +121,6 @@ const ROLE_OF: Record<Operation, ManifestFileRole> = {
   denoise: 'autoencoder',
   encode: 'encoder',
   decode: 'decoder',
-  generate: 'decoder',
   manifold: 'decoder',
 };
 

@@ -368,9 +368,10 @@ function manifestModel(value: unknown, path: string, key: string): ManifestModel
     throw new ManifestError(`${path}.id`, `must equal its key ${describe(key)}, got ${describe(id)}`);
   }
   const title = string(model.title, `${path}.title`);
-  const operations = array(model.operations, `${path}.operations`).map((op, i) =>
-    oneOf(op, `${path}.operations[${i}]`, OPERATIONS),
-  );
+  // `generate` was the VAE's decode under a second name until the first release; its manifest lists it.
+  const operations = array(model.operations, `${path}.operations`)
+    .map((op, i) => (op === 'generate' ? null : oneOf(op, `${path}.operations[${i}]`, OPERATIONS)))
+    .filter((op): op is Operation => op !== null);
   const metrics = record(model.metrics, `${path}.metrics`);
   const p = record(model.provenance, `${path}.provenance`);
   const provenance: ManifestProvenance = {

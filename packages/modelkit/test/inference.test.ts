@@ -75,7 +75,7 @@ async function manifest(): Promise<Manifest> {
         ...model,
         id: 'vae',
         title: 'vae',
-        operations: ['reconstruct', 'encode', 'decode', 'generate', 'manifold'],
+        operations: ['reconstruct', 'encode', 'decode', 'manifold'],
         files: [
           await file(
             'encoder',

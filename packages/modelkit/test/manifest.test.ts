@@ -51,7 +51,7 @@ function valid() {
       vae: {
         id: 'vae',
         title: 'Variational, 2-D latent',
-        operations: ['generate'],
+        operations: ['decode'],
         metrics: {},
         provenance: { command: null, seed: null, dataset: null, trainedAt: null },
         files: [file('decoder', 'vae.decoder.onnx', [tensor('latent', 2)], [tensor('reconstruction', 784)])],
@@ -103,6 +103,12 @@ describe('parseManifest', () => {
 
   it('survives a JSON round trip', () => {
     expect(parseManifest(JSON.parse(JSON.stringify(valid())))).toEqual(valid());
+  });
+
+  it("drops the first release's `generate`, the VAE's decode under a second name", () => {
+    const old = valid();
+    old.models.vae.operations = ['generate', 'decode'];
+    expect(parseManifest(old).models.vae?.operations).toEqual(['decode']);
   });
 
   it('reads a manifest written before weightsDtype, variants and precision as all float32', () => {
@@ -173,7 +179,7 @@ describe('parseManifest', () => {
       (m) => {
         m.models.simple.operations[0] = 'paint';
       },
-      'models.simple.operations[0] must be one of reconstruct, encode, decode, denoise, generate, manifold, got "paint"',
+      'models.simple.operations[0] must be one of reconstruct, encode, decode, denoise, manifold, got "paint"',
     ],
     [
       'a seed that is not a number',

@@ -28,8 +28,11 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Clean noisy digits with the denoising autoencoder */
-    post: operations['denoise'];
+    /**
+     * The same as POST /v1/models/denoise/denoise (the first release's URL)
+     * @deprecated
+     */
+    post: operations['denoiseAlias'];
     delete?: never;
     options?: never;
     head?: never;
@@ -81,6 +84,23 @@ export interface paths {
     put?: never;
     /** Codes (vae: latent points) to images */
     post: operations['decode'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/models/{id}/denoise': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Clean noisy digits with the denoising autoencoder (id: denoise) */
+    post: operations['denoise'];
     delete?: never;
     options?: never;
     head?: never;
@@ -168,9 +188,9 @@ export interface components {
       /** @description One flat code per image (vae: z_mean) */
       codes: number[][];
       count: number;
-      /** @description vae only: z_log_var per image */
-      logVariance?: number[][];
       model: string;
+      /** @description vae only: z_log_var per image */
+      zLogVar?: number[][];
     };
     Health: {
       files: {
@@ -243,7 +263,7 @@ export interface components {
       metrics: {
         [key: string]: unknown;
       };
-      operations: ('reconstruct' | 'encode' | 'decode' | 'denoise' | 'generate' | 'manifold')[];
+      operations: ('reconstruct' | 'encode' | 'decode' | 'denoise' | 'manifold')[];
       provenance: {
         [key: string]: unknown;
       };
@@ -320,7 +340,7 @@ export interface operations {
       };
     };
   };
-  denoise: {
+  denoiseAlias: {
     parameters: {
       query?: {
         /** @description Corrupt the inputs first with this factor × N(0, 1), clipped (the post uses 0.5); 0 denoises them as sent */
@@ -589,6 +609,126 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ImagesResult'];
+          'image/png': string;
+        };
+      };
+      /** @description The body is not valid JSON, or its framing is broken */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description API keys are on and the request has no valid `Authorization: Bearer <key>` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unknown model, or an operation the model does not serve */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The body did not arrive in time */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Body over 1048576 bytes (JSON) or 4194304 bytes (PNG) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Content-Type is not one this route accepts */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Wrong batch size, vector length or value, an undecodable image, or codes so large that the output is not finite */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Over the rate limit for this key or client address */
+      429: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Busy (too many requests in this isolate at once), or a model file failed its SHA-256 check or could not be read */
+      503: {
+        headers: {
+          /** @description Seconds to wait before trying again */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  denoise: {
+    parameters: {
+      query?: {
+        /** @description Corrupt the inputs first with this factor × N(0, 1), clipped (the post uses 0.5); 0 denoises them as sent */
+        noise?: number | null;
+        /** @description Seed of the noise */
+        seed?: number | null;
+      };
+      header?: never;
+      path: {
+        /** @description One of simple, sparse, deep, conv, denoise, seq2seq, vae */
+        id: string;
+      };
+      cookie?: never;
+    };
+    /** @description JSON with 1 to 64 images, or one PNG of a digit as the raw body */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['ImagesRequest'];
+        'image/png': string;
+      };
+    };
+    responses: {
+      /** @description The denoised images (with `noise`, PNG rows: noisy, then denoised): JSON, or with `Accept: image/png` a PNG of the digits in a row. `Server-Timing` holds the inference time. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DenoiseResult'];
           'image/png': string;
         };
       };
