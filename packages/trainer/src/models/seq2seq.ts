@@ -29,9 +29,9 @@ function build(): Networks {
     ],
     codeShape: [LATENT],
   });
-  // Training runs the same function through the fused LSTM op (lstmSequence, from the kernels
-  // package @autoencoders/tfjs-wasm-kernels): the layers' own
-  // step-by-step graph costs about five times as many kernels. The layers stay what is saved.
+  // Training runs the same function through the fused LSTM op (lstmSequence, from
+  // @autoencoders/tfjs-wasm-kernels): the layers' own step-by-step graph costs about five times as
+  // many kernels. The layers stay what is saved.
   networks.loss = ({ input, target }) => {
     const code = lstmSequence(tf.reshape(input, [-1, STEPS, FEATURES]), weightsOf(encoder), {
       steps: STEPS,
