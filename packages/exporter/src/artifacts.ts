@@ -8,7 +8,7 @@ import {
   type ModelId,
   parseImageUse,
 } from '@autoencoders/modelkit';
-import { loadLayersModel } from '@autoencoders/trainer';
+import { loadLayersModel } from '@autoencoders/trainer/artifacts';
 import { UserError } from './errors.ts';
 import type { Networks } from './export-networks.ts';
 

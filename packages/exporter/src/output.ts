@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   MANIFEST_VERSION,
@@ -9,6 +8,7 @@ import {
   type ModelId,
   parseManifest,
 } from '@autoencoders/modelkit';
+import { writeDirAtomic } from '@autoencoders/trainer/artifacts';
 import { UserError } from './errors.ts';
 import type { ExportedFile } from './export-networks.ts';
 
@@ -103,35 +103,8 @@ export async function writeManifest(dir: string, manifest: Manifest): Promise<vo
 /**
  * Replaces `outDir` with a copy of it changed by `edit`: everything is written into a sibling
  * folder first and swapped in by renames, so a failure at any point leaves the previous folder as
- * it was.
+ * it was (the trainer's writeDirAtomic, starting from the folder's current contents).
  */
-export async function replaceFolder(outDir: string, edit: (tmp: string) => Promise<void>): Promise<void> {
-  const suffix = randomBytes(4).toString('hex');
-  const tmp = `${outDir}.${suffix}.tmp`;
-  const old = `${outDir}.${suffix}.old`;
-  await mkdir(path.dirname(path.resolve(outDir)), { recursive: true });
-  let swapped = false;
-  try {
-    await cp(outDir, tmp, { recursive: true, errorOnExist: true }).catch(
-      async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-        await mkdir(tmp);
-      },
-    );
-    await edit(tmp);
-    await rename(outDir, old).then(
-      () => {
-        swapped = true;
-      },
-      (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      },
-    );
-    await rename(tmp, outDir);
-  } catch (error) {
-    if (swapped) await rename(old, outDir).catch(() => undefined);
-    await rm(tmp, { recursive: true, force: true });
-    throw error;
-  }
-  await rm(old, { recursive: true, force: true });
+export function replaceFolder(outDir: string, edit: (tmp: string) => Promise<void>): Promise<void> {
+  return writeDirAtomic(outDir, edit, { from: 'current' });
 }

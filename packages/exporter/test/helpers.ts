@@ -5,7 +5,8 @@ import * as ortWeb from 'onnxruntime-web';
 import { convertLayersModel } from '../src/convert.ts';
 import { type Batch, measureParity, type Parity } from '../src/parity.ts';
 
-export { MODELS, saveLayersModel } from '@autoencoders/trainer';
+export { saveLayersModel } from '@autoencoders/trainer/artifacts';
+export { MODELS } from '@autoencoders/trainer/models';
 
 export const PRODUCER = { name: 'exporter-tests', version: '0' };
 

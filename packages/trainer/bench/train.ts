@@ -10,15 +10,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { CATALOG, isModelId, MODEL_IDS, type ModelId } from '@autoencoders/modelkit';
+import { setSimdKernelsEnabled, useWasmBackend } from '@autoencoders/tfjs-wasm-kernels';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_WASM_THREADS, selectBackend } from '../src/backend.ts';
 import { loadDataset } from '../src/data/mnist.ts';
-import { setSimdKernelsEnabled } from '../src/kernels/simd.ts';
 import { MODELS } from '../src/models/index.ts';
 import { disposeBatch, makeBatch } from '../src/train/batches.ts';
 import { DEFAULT_LEARNING_RATE, type RunConfig } from '../src/train/config.ts';
@@ -84,14 +83,10 @@ for (const v of variants)
   if (!(VARIANTS as readonly string[]).includes(v)) fail(`unknown variant '${v}' (${VARIANTS.join(', ')})`);
 
 async function useShippedWasm() {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  const require = createRequire(import.meta.url);
-  wasm.setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
-  wasm.setThreadsCount(threads);
-  await tf.setBackend('wasm');
-  // The trainer's fused LSTM and Adam would otherwise still use this project's SIMD module.
+  const { threads: actual } = await useWasmBackend({ threads, fastKernels: false });
+  // The trainer's fused LSTM and Adam would otherwise still use the kernels package's SIMD module.
   setSimdKernelsEnabled(false);
-  return wasm.getThreadsCount();
+  return actual;
 }
 
 /** In the child: times `runs` × `steps` training steps of one model on one variant. */

@@ -53,24 +53,19 @@ function loadTensorflow(): string | undefined {
 
 /**
  * XNNPACK threads for the wasm backend when none are asked for: one per core. In Node the backend runs
- * threads only through this repository's patch of @tensorflow/tfjs-backend-wasm (patches/), which starts
- * them as worker_threads; as shipped, any count gave one thread. Measured with `pnpm bench:train` on the
- * 2-core machine (load ~1.3), 2 threads over 1: deep 10,764 → 15,449 samples/s, vae 3,425 → 5,155,
- * conv 1,568 → 2,013, seq2seq 726 → 879. On a machine busy with other work they can lose (0.6–1.0× in
- * the median at load 4–7): XNNPACK's pool waits at every operator for a thread that may not be
- * scheduled. `--threads 1` then.
+ * threads only through this repository's patch of @tensorflow/tfjs-backend-wasm (in
+ * packages/tfjs-wasm-kernels/patches/), which starts them as worker_threads; as shipped, any count
+ * gave one thread. Measured with `pnpm bench:train` on the 2-core machine (load ~1.3), 2 threads
+ * over 1: deep 10,764 → 15,449 samples/s, vae 3,425 → 5,155, conv 1,568 → 2,013, seq2seq 726 → 879.
+ * On a machine busy with other work they can lose (0.6–1.0× in the median at load 4–7): XNNPACK's
+ * pool waits at every operator for a thread that may not be scheduled. `--threads 1` then.
  */
 export const DEFAULT_WASM_THREADS = os.availableParallelism();
 
 async function useWasm(threads: number): Promise<BackendInfo> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))}/dist/`);
-  wasm.setThreadsCount(threads);
-  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
-  const { registerFastKernels } = await import('./kernels/index.ts');
-  registerFastKernels();
+  const { useWasmBackend } = await import('@autoencoders/tfjs-wasm-kernels');
   // What XNNPACK actually runs: fewer than asked if the worker threads could not start.
-  const actual = wasm.getThreadsCount();
+  const actual = (await useWasmBackend({ threads })).threads;
   return {
     name: 'wasm',
     description: `wasm (${actual} thread${actual === 1 ? '' : 's'}, fast gradient kernels)`,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bce, bceFromLogits } from '../src/train/losses.ts';
+import { bce, bceFromLogits } from '../src/models/losses.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileError, isSystemError } from '../errors.ts';
 
@@ -28,22 +28,47 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 
 /**
  * Replaces a whole folder at once: writes into a fresh sibling folder, then swaps it in, so a
- * crash leaves either the complete old folder or the complete new one.
+ * crash leaves either the complete old folder or the complete new one. With `from: 'current'` the
+ * sibling starts as a copy of the folder (an edit in place rather than a rewrite). A failure after
+ * the old folder was moved aside puts it back.
  */
-export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
+export async function writeDirAtomic(
+  dir: string,
+  fill: (tmpDir: string) => Promise<void>,
+  { from = 'empty' }: { from?: 'empty' | 'current' } = {},
+): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
   const tmp = `${dir}.${suffix}.tmp`;
   const old = `${dir}.${suffix}.old`;
-  await mkdir(tmp, { recursive: true }).catch((error: unknown) => {
+  const start =
+    from === 'current'
+      ? mkdir(path.dirname(path.resolve(dir)), { recursive: true }).then(() =>
+          cp(dir, tmp, { recursive: true, errorOnExist: true }).catch(
+            async (error: NodeJS.ErrnoException) => {
+              if (error.code !== 'ENOENT') throw error;
+              await mkdir(tmp);
+            },
+          ),
+        )
+      : mkdir(tmp, { recursive: true });
+  await start.catch(async (error: unknown) => {
+    await rm(tmp, { recursive: true, force: true });
     throw named(error, dir);
   });
+  let swapped = false;
   try {
     await fill(tmp);
-    await rename(dir, old).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    await rename(dir, old).then(
+      () => {
+        swapped = true;
+      },
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      },
+    );
     await rename(tmp, dir);
   } catch (error) {
+    if (swapped) await rename(old, dir).catch(() => undefined);
     await rm(tmp, { recursive: true, force: true });
     throw named(error, dir);
   }

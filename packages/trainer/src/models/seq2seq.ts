@@ -1,9 +1,9 @@
 // The sequence-to-sequence autoencoder: an LSTM reads the image as 28 steps of 28 pixels into one
 // code vector, which is repeated 28 times and unrolled by a second LSTM back into the rows.
 
+import { type LstmWeights, lstmSequence } from '@autoencoders/tfjs-wasm-kernels';
 import * as tf from '@tensorflow/tfjs';
-import { bceFromLogits } from '../train/losses.ts';
-import { type LstmWeights, lstmSequence } from '../train/lstm.ts';
+import { bceFromLogits } from './losses.ts';
 import { stackedAutoencoder } from './stack.ts';
 import type { ModelDefinition, Networks } from './types.ts';
 
@@ -29,8 +29,9 @@ function build(): Networks {
     ],
     codeShape: [LATENT],
   });
-  // Training runs the same function through the fused LSTM op (train/lstm.ts): the layers' own
-  // step-by-step graph costs about five times as many kernels. The layers stay what is saved.
+  // Training runs the same function through the fused LSTM op (lstmSequence, from
+  // @autoencoders/tfjs-wasm-kernels): the layers' own step-by-step graph costs about five times as
+  // many kernels. The layers stay what is saved.
   networks.loss = ({ input, target }) => {
     const code = lstmSequence(tf.reshape(input, [-1, STEPS, FEATURES]), weightsOf(encoder), {
       steps: STEPS,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 
-import { bceFromLogits } from '../train/losses.ts';
+import { bceFromLogits } from './losses.ts';
 import type { Loss, Networks } from './types.ts';
 
 export interface Stack {

@@ -5,7 +5,7 @@
 // at inference the encoder returns (z_mean, z_log_var) and the decoder takes the latent point.
 import * as tf from '@tensorflow/tfjs';
 
-import { bceFromLogits } from '../train/losses.ts';
+import { bceFromLogits } from './losses.ts';
 import type { ModelDefinition, Networks } from './types.ts';
 
 export const LATENT = 2;

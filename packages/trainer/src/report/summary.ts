@@ -1,5 +1,5 @@
 import { CATALOG, type ModelId } from '@autoencoders/modelkit';
-import type { Metrics } from '../run.ts';
+import type { Metrics } from './metrics.ts';
 
 const num = (x: number | undefined, digits = 4) => (x === undefined ? '' : x.toFixed(digits));
 

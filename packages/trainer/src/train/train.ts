@@ -1,14 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { IMAGE_SIZE, type QualityFigures } from '@autoencoders/modelkit';
+import { FusedAdam } from '@autoencoders/tfjs-wasm-kernels';
 import * as tf from '@tensorflow/tfjs';
 import { Diverged, UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { FusedAdam } from '../kernels/adam.ts';
 import { MODELS } from '../models/index.ts';
 import { L1_WEIGHT } from '../models/sparse.ts';
 import type { Batch, Networks } from '../models/types.ts';
-import { evaluate, qualityFigures } from '../report/evaluate.ts';
 import { disposeBatch, makeBatch, ranges, STREAM } from './batches.ts';
 import {
   type CheckpointData,
@@ -18,6 +17,7 @@ import {
   saveCheckpoint,
 } from './checkpoint.ts';
 import { klWeightAt, learningRateAt, type RunConfig } from './config.ts';
+import { evaluate, qualityFigures } from './evaluate.ts';
 import type { Progress } from './progress.ts';
 import { deriveSeed, permutation, withSeededMathRandom } from './random.ts';
 

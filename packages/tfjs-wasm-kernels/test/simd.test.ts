@@ -7,20 +7,14 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSimd, SIMD_OUT_DIR, SIMD_VARIANTS, sectionIds } from '../scripts/build-simd.ts';
-import { FusedAdam } from '../src/kernels/adam.ts';
+import { FusedAdam } from '../src/adam.ts';
 import {
   chooseFilterGradStrategy,
   conv2DBackpropFilterWith,
   filterGradInfo,
   SIMD_SPLIT_MIN,
-} from '../src/kernels/conv2d-backprop-filter.ts';
-import {
-  heapPtr,
-  MEMORY_BOUND_SPLIT_MIN,
-  SimdKernels,
-  simdKernels,
-  splitBatch,
-} from '../src/kernels/simd.ts';
+} from '../src/conv2d-backprop-filter.ts';
+import { heapPtr, MEMORY_BOUND_SPLIT_MIN, SimdKernels, simdKernels, splitBatch } from '../src/simd.ts';
 import { relError, seeded, setUpBackendsWith, sizeOf, wasmBackend } from './parity.ts';
 
 const TOLERANCE = 1e-4;

@@ -1,10 +1,10 @@
 /**
- * Compiles assembly/kernels.ts (AssemblyScript) into the two modules src/kernels/simd.ts loads: one
+ * Compiles assembly/kernels.ts (AssemblyScript) into the two modules src/simd.ts loads: one
  * importing a shared memory (the wasm backend's threaded build) and one a plain memory (its
  * single-threaded build). The .wasm files are committed so that nothing is compiled at install or run
  * time; test/simd-build.test.ts fails when they no longer match this source.
  *
- *   pnpm --filter @autoencoders/trainer build:simd [outDir]
+ *   pnpm --filter @autoencoders/tfjs-wasm-kernels build:simd [outDir]
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import asc from 'assemblyscript/asc';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SIMD_SOURCE = path.join(root, 'assembly/kernels.ts');
-export const SIMD_OUT_DIR = path.join(root, 'src/kernels/simd');
+export const SIMD_OUT_DIR = path.join(root, 'src/simd');
 export const SIMD_VARIANTS = { shared: 'kernels-shared.wasm', plain: 'kernels.wasm' } as const;
 
 const COMMON = [

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nearestSource } from '../src/kernels/resize-nearest-neighbor-grad.ts';
+import { nearestSource } from '../src/resize-nearest-neighbor-grad.ts';
 import { expectParity, seeded, setUpBackends, sizeOf } from './parity.ts';
 
 // Nearest-neighbour resizing copies values: results must match the cpu backend exactly.

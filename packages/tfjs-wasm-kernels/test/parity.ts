@@ -6,7 +6,7 @@ import { seededRandom } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'vitest';
-import { registerFastKernels } from '../src/kernels/index.ts';
+import { register } from '../src/register.ts';
 
 /** Deterministic data in [-0.5, 0.5), independent of either backend's random generator. */
 export function seeded(size: number, seed: number): Float32Array {
@@ -40,7 +40,7 @@ export async function setUpBackendsWith(threads: number): Promise<void> {
   setThreadsCount(threads);
   await tf.setBackend('wasm');
   await tf.ready();
-  registerFastKernels();
+  register();
   await tf.setBackend('cpu');
   await tf.ready();
 }

@@ -3,7 +3,7 @@
  * none), then one full training step of the conv autoencoder and of the denoiser at batch 128, before
  * and after, and profiles the step.
  *
- *   cd packages/trainer && npx tsx bench/kernels.ts [--runs 20] [--steps 10] [--skip-kernels] [--cpu-clock] [--threads 2]
+ *   pnpm --filter @autoencoders/tfjs-wasm-kernels bench --  [--runs 20] [--steps 10] [--skip-kernels] [--cpu-clock] [--threads 2]
  *
  * Times are medians of wall-clock time per call. On a machine shared with other jobs wall time counts
  * every preemption, so the load average is printed before and after; --cpu-clock times the process's
@@ -25,10 +25,10 @@ import {
   chooseFilterGradStrategy,
   conv2DBackpropFilterWith,
   filterGradInfo,
-} from '../src/kernels/conv2d-backprop-filter.ts';
-import { chooseInputGradStrategy, inputGradInfo } from '../src/kernels/conv2d-backprop-input.ts';
-import { registerFastKernels, unregisterFastKernels } from '../src/kernels/index.ts';
-import { simdKernels } from '../src/kernels/simd.ts';
+} from '../src/conv2d-backprop-filter.ts';
+import { chooseInputGradStrategy, inputGradInfo } from '../src/conv2d-backprop-input.ts';
+import { register, unregister } from '../src/register.ts';
+import { simdKernels } from '../src/simd.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -361,13 +361,13 @@ const beforeFilterGrad: tf.KernelConfig = {
 
 function useKernels(which: 'before' | 'after'): void {
   if (which === 'before') {
-    unregisterFastKernels();
+    unregister();
     tf.registerKernel(beforeFilterGrad);
   } else {
     if (tf.getKernel('Conv2DBackpropFilter', 'wasm')?.kernelFunc === beforeFilterGrad.kernelFunc) {
       tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
     }
-    registerFastKernels();
+    register();
   }
 }
 
@@ -468,7 +468,7 @@ const shipped = new Map<string, tf.KernelFunc>();
 for (const name of ['Conv2DBackpropInput', 'MaxPoolGrad', 'ResizeNearestNeighborGrad']) {
   shipped.set(name, kernelOf(name, 'wasm'));
 }
-registerFastKernels();
+register();
 if (!argv.includes('--skip-kernels')) benchKernels(shipped);
 
 console.log(

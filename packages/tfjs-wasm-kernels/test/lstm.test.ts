@@ -2,9 +2,7 @@
 // exported and served), and its hand-written back-propagation must match tfjs's autodiff.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seq2seq } from '../src/models/seq2seq.ts';
-import { bce } from '../src/train/losses.ts';
-import { lstmSequence } from '../src/train/lstm.ts';
+import { lstmSequence } from '../src/lstm.ts';
 import { relError, seeded, setUpBackends } from './parity.ts';
 
 beforeAll(setUpBackends);
@@ -131,17 +129,3 @@ function reference(
   }
   return c.returnSequences ? tf.stack(outputs, 1) : h;
 }
-
-describe('the seq2seq model', () => {
-  it('trains on the loss its saved layers compute', async () => {
-    await tf.setBackend('wasm');
-    const networks = seq2seq.build({});
-    const x = tf.tensor2d(
-      seeded(4 * 784, 3).map((v) => v + 0.5),
-      [4, 784],
-    );
-    const fused = networks.loss({ input: x, target: x, seed: 1 }).total.dataSync()[0] as number;
-    const layers = bce(networks.autoencoder.predict(x) as tf.Tensor, x).dataSync()[0] as number;
-    expect(Math.abs(fused - layers) / layers).toBeLessThan(1e-5);
-  });
-});

@@ -1,4 +1,4 @@
-// AssemblyScript, compiled to src/kernels/simd/*.wasm by `pnpm --filter @autoencoders/trainer build:simd`.
+// AssemblyScript, compiled to src/simd/*.wasm by `pnpm --filter @autoencoders/tfjs-wasm-kernels build:simd`.
 //
 // Kernels that run directly on the wasm backend's heap: the module imports the backend's own memory,
 // so every argument named `*Ptr` is a byte offset of a tensor the backend already holds and nothing is

@@ -2,14 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendWasm, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../src/backend.ts';
-import {
-  chooseMatMulStrategy,
-  type MatMulStrategy,
-  matMulWith,
-  registerMatMulKernel,
-  unregisterMatMulKernel,
-} from '../src/kernels/mat-mul.ts';
+import { batchMatMulKernel, chooseMatMulStrategy, type MatMulStrategy, matMulWith } from '../src/mat-mul.ts';
+import { useWasmBackend } from '../src/register.ts';
 import { relError, seeded, sizeOf } from './parity.ts';
 
 // fp32 sums of up to ~800 products in a different order than the cpu backend's.
@@ -124,11 +118,11 @@ async function onCpu(c: Case, seed: number): Promise<Float32Array> {
 
 beforeAll(async () => {
   // Two threads: the patched backend's worker_threads path is what these products run on in training.
-  await selectBackend('wasm', 2);
+  await useWasmBackend({ threads: 2 });
   await tf.setBackend('cpu');
   await tf.ready();
   await tf.setBackend('wasm');
-  registerMatMulKernel();
+  batchMatMulKernel.register();
 });
 
 describe('wasm threads in Node (patched @tensorflow/tfjs-backend-wasm)', () => {
@@ -159,11 +153,11 @@ describe('wasm threads in Node (patched @tensorflow/tfjs-backend-wasm)', () => {
 describe('BatchMatMul kernel', () => {
   it('replaces the shipped kernel, idempotently and reversibly', () => {
     const mine = tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc;
-    registerMatMulKernel();
+    batchMatMulKernel.register();
     expect(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc).toBe(mine);
-    unregisterMatMulKernel();
+    batchMatMulKernel.unregister();
     expect(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc).not.toBe(mine);
-    registerMatMulKernel();
+    batchMatMulKernel.register();
     expect(tf.getKernel('BatchMatMul', 'wasm')?.kernelFunc).toBe(mine);
   });
 

@@ -1,4 +1,4 @@
-// One helper thread of src/kernels/simd.ts: runs kernels of the SIMD module on the wasm backend's
+// One helper thread of src/simd.ts: runs kernels of the SIMD module on the wasm backend's
 // shared memory when the main thread posts them. Plain JavaScript so that it loads in any runner
 // (tsx, vitest) without a TypeScript loader in the worker.
 //

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { leadingAxes, sumRows } from '../src/kernels/sum.ts';
+import { leadingAxes, sumRows } from '../src/sum.ts';
 import { expectParity, relError, seeded, setUpBackends, sizeOf, wasmBackend } from './parity.ts';
 
 // Sums of up to ~10⁵ terms in another order (pairwise here, sequential on cpu).

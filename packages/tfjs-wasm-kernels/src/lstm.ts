@@ -11,8 +11,8 @@
  * (checked in test/lstm.test.ts against tf.layers.lstm, values and gradients).
  */
 import * as tf from '@tensorflow/tfjs';
-import { heapF32 } from '../kernels/shared.ts';
-import { activeSimdKernels, heapPtr } from '../kernels/simd.ts';
+import { heapF32 } from './shared.ts';
+import { activeSimdKernels, heapPtr } from './simd.ts';
 
 export interface LstmWeights {
   /** [features, 4·units] */
@@ -162,7 +162,7 @@ export function lstmSequence(
         returnSequences ? read(() => tf.transpose(dy, [1, 0, 2])) : dy.dataSync()
       ) as Float32Array;
       const dz = new Float32Array(steps * batch * g4);
-      // Uᵀ once: a transposed product per step would transpose U every time (see kernels/mat-mul.ts).
+      // Uᵀ once: a transposed product per step would transpose U every time (see mat-mul.ts).
       const recurrentT = tf.transpose(recurrentKernel);
       const backThrough = stepProduct(recurrentT, batch);
       const dh = new Float32Array(stepSize);

@@ -5,14 +5,14 @@ import {
   conv2DBackpropFilterWith,
   type FilterGradStrategy,
   filterGradInfo,
-} from '../src/kernels/conv2d-backprop-filter.ts';
+} from '../src/conv2d-backprop-filter.ts';
 import {
   chooseInputGradStrategy,
   conv2DBackpropInputWith,
   type InputGradStrategy,
   inputGradInfo,
-} from '../src/kernels/conv2d-backprop-input.ts';
-import { FAST_KERNELS, registerFastKernels, unregisterFastKernels } from '../src/kernels/index.ts';
+} from '../src/conv2d-backprop-input.ts';
+import { FAST_KERNELS, register, unregister } from '../src/register.ts';
 import { relError, seeded, setUpBackendsWith, sizeOf, wasmBackend } from './parity.ts';
 
 const TOLERANCE = 1e-4;
@@ -80,14 +80,14 @@ describe('registration', () => {
       ]),
     );
     const before = FAST_KERNELS.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc);
-    registerFastKernels();
+    register();
     expect(FAST_KERNELS.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc)).toEqual(before);
-    unregisterFastKernels();
+    unregister();
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined();
     expect(tf.getKernel('MaxPoolGrad', 'wasm')?.kernelFunc).not.toBe(
       before[FAST_KERNELS.indexOf('MaxPoolGrad')],
     );
-    registerFastKernels();
+    register();
     expect(FAST_KERNELS.map((k) => tf.getKernel(k, 'wasm')?.kernelFunc)).toEqual(before);
   });
 });

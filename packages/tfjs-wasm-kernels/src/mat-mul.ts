@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { fastKernel } from './override.ts';
 import { heapF32, input, type KernelArgs, release, runWasm, type TensorInfo } from './shared.ts';
 
 /**
@@ -88,8 +89,6 @@ export function chooseMatMulStrategy(
   return copySwap < copyMaterialise ? 'swap' : 'materialise';
 }
 
-let shipped: tf.KernelConfig | undefined;
-
 function shippedMatMul(
   backend: BackendWasm,
   a: TensorInfo,
@@ -97,10 +96,10 @@ function shippedMatMul(
   transposeA: boolean,
   transposeB: boolean,
 ): TensorInfo {
-  const kernel = shipped ?? tf.getKernel('BatchMatMul', 'wasm');
+  const kernel = batchMatMulKernel.displaced() ?? tf.getKernel('BatchMatMul', 'wasm');
   if (kernel === undefined) throw new Error("wasm kernel 'BatchMatMul' is not registered");
-  if (kernel.kernelFunc === batchMatMulConfig.kernelFunc) {
-    throw new Error('the BatchMatMul kernel must be installed with registerMatMulKernel()');
+  if (kernel.kernelFunc === batchMatMulFunc) {
+    throw new Error('the BatchMatMul kernel must be installed with batchMatMulKernel.register()');
   }
   const out = kernel.kernelFunc({ inputs: { a, b }, backend, attrs: { transposeA, transposeB } });
   if (Array.isArray(out)) throw new Error('BatchMatMul returned several outputs');
@@ -238,29 +237,10 @@ function batchMatMul({ inputs, backend, attrs }: KernelArgs<tf.BatchMatMulAttrs>
   return matMulWith(backend, a, b, transposeA, transposeB, strategy);
 }
 
-const batchMatMulConfig: tf.KernelConfig = {
-  kernelName: 'BatchMatMul',
-  backendName: 'wasm',
-  kernelFunc: batchMatMul as unknown as tf.KernelFunc,
-};
+const batchMatMulFunc = batchMatMul as unknown as tf.KernelFunc;
 
 /**
- * Puts the transposed-product kernel in front of the wasm backend's BatchMatMul (which it still calls
- * for the products themselves). Call after the wasm backend is ready; calling it again does nothing.
+ * The transposed-product kernel in front of the wasm backend's BatchMatMul, which it keeps (as the
+ * kernel it displaced) for the products that are already fast and calls for the products themselves.
  */
-export function registerMatMulKernel(): void {
-  const current = tf.getKernel('BatchMatMul', 'wasm');
-  if (current?.kernelFunc === batchMatMulConfig.kernelFunc) return;
-  if (current === undefined) throw new Error("wasm kernel 'BatchMatMul' is not registered");
-  shipped = current;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel(batchMatMulConfig);
-}
-
-/** Restores the backend's own BatchMatMul (for benchmarks and tests). */
-export function unregisterMatMulKernel(): void {
-  const current = tf.getKernel('BatchMatMul', 'wasm');
-  if (current?.kernelFunc !== batchMatMulConfig.kernelFunc || shipped === undefined) return;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel(shipped);
-}
+export const batchMatMulKernel = fastKernel('BatchMatMul', batchMatMulFunc);

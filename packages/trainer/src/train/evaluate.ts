@@ -1,11 +1,11 @@
 import { CATALOG, IMAGE_SIZE, psnr, psnrOfMse, type QualityFigures } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
 import { MODELS } from '../models/index.ts';
+import { bce } from '../models/losses.ts';
 import type { Networks } from '../models/types.ts';
-import { disposeBatch, makeBatch, ranges, STREAM } from '../train/batches.ts';
-import type { RunConfig } from '../train/config.ts';
-import { bce } from '../train/losses.ts';
-import { deriveSeed } from '../train/random.ts';
+import { disposeBatch, makeBatch, ranges, STREAM } from './batches.ts';
+import type { RunConfig } from './config.ts';
+import { deriveSeed } from './random.ts';
 
 /** Test-set figures, comparable with the post's: per-pixel BCE and MSE of the reconstructions. */
 export interface TestMetrics {
