@@ -8,10 +8,14 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-const markdownFiles = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.md'], {
-  cwd: ROOT,
-  encoding: 'utf8',
-})
+const markdownFiles = execFileSync(
+  'git',
+  ['ls-files', '--cached', '--others', '--exclude-standard', '*.md'],
+  {
+    cwd: ROOT,
+    encoding: 'utf8',
+  },
+)
   .split('\n')
   .filter((file) => file && !file.includes('node_modules/') && existsSync(path.join(ROOT, file)));
 
@@ -21,7 +25,7 @@ function prose(markdown: string): string {
 }
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
-export function anchors(markdown: string): Set<string> {
+function anchors(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const result = new Set<string>();
   const withoutCode = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
@@ -57,13 +61,16 @@ describe('links in the Markdown files', () => {
     const broken: string[] = [];
     for (const link of links(source)) {
       const [target = '', anchor] = link.split('#');
-      const resolved = target ? path.resolve(path.dirname(path.join(ROOT, file)), decodeURI(target)) : path.join(ROOT, file);
+      const resolved = target
+        ? path.resolve(path.dirname(path.join(ROOT, file)), decodeURI(target))
+        : path.join(ROOT, file);
       if (!existsSync(resolved)) {
         broken.push(`${link}: no such file`);
         continue;
       }
       if (anchor && resolved.endsWith('.md') && statSync(resolved).isFile()) {
-        if (!anchors(readFileSync(resolved, 'utf8')).has(anchor)) broken.push(`${link}: no heading #${anchor}`);
+        if (!anchors(readFileSync(resolved, 'utf8')).has(anchor))
+          broken.push(`${link}: no heading #${anchor}`);
       }
     }
     expect(broken).toEqual([]);

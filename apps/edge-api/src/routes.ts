@@ -182,7 +182,7 @@ export const denoiseAlias = createRoute({
   path: '/v1/denoise',
   operationId: 'denoiseAlias',
   deprecated: true,
-  summary: 'The same as POST /v1/models/denoise/denoise (the first release\'s URL)',
+  summary: "The same as POST /v1/models/denoise/denoise (the first release's URL)",
   request: { query: DenoiseQuery, body: imagesInput },
 });
 

@@ -16,7 +16,9 @@ describe('GET /v1/models', () => {
     expect(conv?.links.reconstruct).toBe('/v1/models/conv/reconstruct');
     expect(conv?.files.find((f) => f.role === 'encoder')?.outputs[0]?.shape).toEqual(['batch', 4, 4, 8]);
     expect(list.models.find((m) => m.id === 'vae')?.links.manifold).toBe('/v1/models/vae/manifold?n=15');
-    expect(list.models.find((m) => m.id === 'denoise')?.links).toEqual({ denoise: '/v1/models/denoise/denoise' });
+    expect(list.models.find((m) => m.id === 'denoise')?.links).toEqual({
+      denoise: '/v1/models/denoise/denoise',
+    });
     expect(list.models.every((m) => typeof (m.metrics.test as { bce: number }).bce === 'number')).toBe(true);
     expect(list.limits.maxBatch).toBe(64);
   });
@@ -131,7 +133,9 @@ describe('POST /v1/models/denoise/denoise', () => {
   });
 
   it('returns noisy over denoised as a two-row PNG', async () => {
-    const response = await postPng('/v1/models/denoise/denoise?noise=0.5', samplePng(), { Accept: 'image/png' });
+    const response = await postPng('/v1/models/denoise/denoise?noise=0.5', samplePng(), {
+      Accept: 'image/png',
+    });
     const png = decodePng(new Uint8Array(await response.arrayBuffer()));
     expect([png.width, png.height]).toEqual([28, 2 * 28 + 2]);
   });

@@ -278,7 +278,11 @@ describe.skipIf(!baseUrl)('web demo in headless Chromium', () => {
       expect(await page.locator('#noise-cards [data-model="denoise"] .edge').textContent()).toMatch(/^edge /);
       expect(await page.textContent('#decoded-caption')).toMatch(/ · edge /);
       expect(api.paths).toEqual(
-        expect.arrayContaining(['/v1/models/simple/reconstruct', '/v1/models/denoise/denoise', '/v1/models/vae/decode']),
+        expect.arrayContaining([
+          '/v1/models/simple/reconstruct',
+          '/v1/models/denoise/denoise',
+          '/v1/models/vae/decode',
+        ]),
       );
       await page.uncheck('#edge-on');
       await snapshot(page);

@@ -10,6 +10,7 @@ import {
   type ModelId,
   seededRandom,
 } from '@autoencoders/modelkit';
+import type { SavedNetworks } from '@autoencoders/trainer/artifacts';
 import type * as tf from '@tensorflow/tfjs';
 import { convertLayersModel } from './convert.ts';
 import { ParityError } from './errors.ts';
@@ -20,11 +21,7 @@ import { OPSET } from './onnx/proto.ts';
 import { type Batch, measureParity, PARITY_TOLERANCE } from './parity.ts';
 
 /** The networks of one model, as the trainer saves them. */
-export interface Networks {
-  autoencoder: tf.LayersModel;
-  encoder?: tf.LayersModel;
-  decoder?: tf.LayersModel;
-}
+export type Networks = SavedNetworks;
 
 export interface ExportedFile {
   /** What the manifest says about the file. */

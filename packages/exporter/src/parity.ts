@@ -1,12 +1,9 @@
-import { maxAbsDiff } from '@autoencoders/modelkit';
+import { type Batch, maxAbsDiff } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 
-/** A batch of float32 values and its shape, as both runtimes take and give them. */
-export interface Batch {
-  data: Float32Array;
-  dims: readonly number[];
-}
+/** A batch of float32 values and its shape, as both runtimes take and give them (modelkit's). */
+export type { Batch };
 
 export interface Parity {
   /** The largest |tfjs − onnxruntime| over every output value. */

@@ -34,7 +34,7 @@ export interface OrtLike {
 /** Float32 values with their shape; the first dimension is the batch. */
 export interface Batch {
   data: Float32Array;
-  dims: number[];
+  dims: readonly number[];
 }
 
 /** Base class of the runner's errors, so a caller can tell them from its own. */

@@ -8,3 +8,4 @@ export { defaultDataDir } from './data/mnist.ts';
 export { UserError } from './errors.ts';
 export { writeDirAtomic, writeFileAtomic } from './io/atomic.ts';
 export { loadLayersModel, saveLayersModel } from './io/layers-model.ts';
+export type { SavedNetworks } from './models/types.ts';

@@ -6,5 +6,5 @@ export { UserError } from './errors.ts';
 export { writeDirAtomic, writeFileAtomic } from './io/atomic.ts';
 export { loadLayersModel, saveLayersModel } from './io/layers-model.ts';
 export { MODELS } from './models/index.ts';
-export type { Batch, Loss, ModelDefinition, Networks } from './models/types.ts';
+export type { Loss, ModelDefinition, Networks, SavedNetworks, TrainingBatch } from './models/types.ts';
 export type { Metrics } from './run.ts';

@@ -8,7 +8,7 @@ import { sparse } from './sparse.ts';
 import type { ModelDefinition } from './types.ts';
 import { vae } from './vae.ts';
 
-export type { Batch, Loss, ModelDefinition, ModelOptions, Networks } from './types.ts';
+export type { Loss, ModelDefinition, ModelOptions, Networks, SavedNetworks, TrainingBatch } from './types.ts';
 
 export const MODELS: Readonly<Record<ModelId, ModelDefinition>> = {
   simple,

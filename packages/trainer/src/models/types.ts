@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
  * One training batch. `input` is what the network sees, `target` what it should give back:
  * the same images for the plain autoencoders, the clean images behind noisy inputs for the denoiser.
  */
-export interface Batch {
+export interface TrainingBatch {
   input: tf.Tensor2D;
   target: tf.Tensor2D;
   /** Seed for any randomness inside the loss (the VAE's sampling), derived from run seed, epoch and step. */
@@ -25,15 +25,19 @@ export interface Loss {
  * [batch, 784] floats in [0, 1], so the exporter, the edge and the browser never need to know a
  * model's internal layout.
  */
-export interface Networks {
+export interface SavedNetworks {
   /** image → reconstruction (for `denoise`: noisy image → clean image). */
   autoencoder: tf.LayersModel;
   /** image → code (for `vae`: image → [z_mean, z_log_var]). */
   encoder?: tf.LayersModel;
   /** code → image. */
   decoder?: tf.LayersModel;
+}
+
+/** A model's networks while it trains: the saved ones and the objective they are trained on. */
+export interface Networks extends SavedNetworks {
   /** The training objective; called inside the optimiser's gradient tape. */
-  loss(batch: Batch): Loss;
+  loss(batch: TrainingBatch): Loss;
 }
 
 export interface ModelOptions {

@@ -14,8 +14,8 @@ const INTERMEDIATE = 512;
 function build(): Networks {
   const image = tf.input({ shape: [784], name: 'image' });
   const h = tf.layers.dense({ units: INTERMEDIATE, activation: 'relu' }).apply(image) as tf.SymbolicTensor;
-  const zMean = tf.layers.dense({ units: LATENT, name: 'z_mean' }).apply(h) as tf.SymbolicTensor;
-  const zLogVar = tf.layers.dense({ units: LATENT, name: 'z_log_var' }).apply(h) as tf.SymbolicTensor;
+  const zMeanOutput = tf.layers.dense({ units: LATENT, name: 'z_mean' }).apply(h) as tf.SymbolicTensor;
+  const zLogVarOutput = tf.layers.dense({ units: LATENT, name: 'z_log_var' }).apply(h) as tf.SymbolicTensor;
 
   const hidden = tf.layers.dense({ units: INTERMEDIATE, activation: 'relu' });
   const toLogits = tf.layers.dense({ units: 784 });
@@ -23,9 +23,9 @@ function build(): Networks {
   const latent = tf.input({ shape: [LATENT], name: 'latent' });
   const logits = toLogits.apply(hidden.apply(latent)) as tf.SymbolicTensor;
 
-  const encoder = tf.model({ inputs: image, outputs: [zMean, zLogVar], name: 'encoder' });
+  const encoder = tf.model({ inputs: image, outputs: [zMeanOutput, zLogVarOutput], name: 'encoder' });
   const decoderLogits = tf.model({ inputs: latent, outputs: logits });
-  const reconstruction = sigmoid.apply(toLogits.apply(hidden.apply(zMean))) as tf.SymbolicTensor;
+  const reconstruction = sigmoid.apply(toLogits.apply(hidden.apply(zMeanOutput))) as tf.SymbolicTensor;
 
   return {
     // Reconstructing from the mean: the deterministic reading of the model that clients want.
@@ -37,12 +37,12 @@ function build(): Networks {
       name: 'decoder',
     }),
     loss: ({ input, target, seed, klWeight = 1 }) => {
-      const [mean, logVar] = encoder.apply(input) as [tf.Tensor2D, tf.Tensor2D];
-      const eps = tf.randomNormal(mean.shape, 0, 1, 'float32', seed);
-      const z = tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), eps));
+      const [zMean, zLogVar] = encoder.apply(input) as [tf.Tensor2D, tf.Tensor2D];
+      const eps = tf.randomNormal(zMean.shape, 0, 1, 'float32', seed);
+      const z = tf.add(zMean, tf.mul(tf.exp(tf.mul(zLogVar, 0.5)), eps));
       const recon = tf.mul(bceFromLogits(decoderLogits.apply(z) as tf.Tensor, target), 784) as tf.Scalar;
       const kl = tf.mul(
-        tf.mean(tf.sum(tf.sub(tf.add(1, logVar), tf.add(tf.square(mean), tf.exp(logVar))), 1)),
+        tf.mean(tf.sum(tf.sub(tf.add(1, zLogVar), tf.add(tf.square(zMean), tf.exp(zLogVar))), 1)),
         -0.5,
       ) as tf.Scalar;
       // The terms stay unweighted: they are the ELBO's, whatever the warm-up's weight.

@@ -1,6 +1,6 @@
 import { addGaussianNoise, DENOISE_NOISE_FACTOR, IMAGE_SIZE } from '@autoencoders/modelkit';
 import * as tf from '@tensorflow/tfjs';
-import type { Batch } from '../models/types.ts';
+import type { TrainingBatch } from '../models/types.ts';
 import { deriveSeed, uniform } from './random.ts';
 
 /** Purposes of derived seeds, so that no two streams of randomness coincide. */
@@ -14,7 +14,7 @@ export function makeBatch(
   images: Float32Array,
   rows: ArrayLike<number>,
   options: { noisy: boolean; seed: number },
-): Batch {
+): TrainingBatch {
   const target = new Float32Array(rows.length * IMAGE_SIZE);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as number;
@@ -30,7 +30,7 @@ export function makeBatch(
   return { input: tf.tensor2d(noisy, [rows.length, IMAGE_SIZE]), target: targetTensor, seed: options.seed };
 }
 
-export function disposeBatch(batch: Batch): void {
+export function disposeBatch(batch: TrainingBatch): void {
   batch.input.dispose();
   if (batch.target !== batch.input) batch.target.dispose();
 }

@@ -7,20 +7,12 @@ import { disposeBatch, makeBatch, ranges, STREAM } from './batches.ts';
 import type { RunConfig } from './config.ts';
 import { deriveSeed } from './random.ts';
 
-/** Test-set figures, comparable with the post's: per-pixel BCE and MSE of the reconstructions. */
-export interface TestMetrics {
+/**
+ * A set's figures as metrics.json records them: modelkit's `QualityFigures` (declared there once),
+ * with the number of images and the VAE's loss split into its terms.
+ */
+export interface TestMetrics extends Omit<QualityFigures, 'vaeTotal' | 'vaeTotalAtMean'> {
   images: number;
-  bce: number;
-  mse: number;
-  /** Mean value of the code over the test set (the post compares 3.33 for sparse with 7.30). */
-  meanCodeActivation?: number;
-  /**
-   * The denoiser: PSNR (dB) of the noisy inputs and of the denoised outputs against the clean images,
-   * the mean of the images' PSNRs; and the PSNR of the whole set's MSE (the other convention).
-   */
-  psnrNoisy?: number;
-  psnrDenoised?: number;
-  psnrDenoisedOfMse?: number;
   /**
    * The VAE, per sample: 784 · BCE with a sampled latent point, KL divergence, and their sum; and
    * the sum with the point at the mean (784 · the reconstructions' BCE + KL).

@@ -7,7 +7,7 @@ import { Diverged, UserError } from '../errors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { MODELS } from '../models/index.ts';
 import { L1_WEIGHT } from '../models/sparse.ts';
-import type { Batch, Networks } from '../models/types.ts';
+import type { Networks, TrainingBatch } from '../models/types.ts';
 import { disposeBatch, makeBatch, ranges, STREAM } from './batches.ts';
 import {
   type CheckpointData,
@@ -92,7 +92,7 @@ export function trainStep(
   networks: Networks,
   optimizer: tf.Optimizer,
   variables: tf.Variable[],
-  batch: Batch,
+  batch: TrainingBatch,
   weightDecay = 0,
 ): { cost: number; terms: Record<string, number> } {
   return tf.tidy(() => {
