@@ -86,13 +86,7 @@ export async function evaluateModels(options: EvaluateOptions): Promise<ModelEva
       `${options.dir}: ${broken.map((f) => `${f.path} ${f.detail ?? f.status}`).join('; ')}`,
     );
   }
-  const present = MODEL_IDS.filter((id) => manifest.models[id]);
-  const models = options.models ?? present;
-  const missing = models.filter((id) => !manifest.models[id]);
-  if (missing.length > 0)
-    throw new UserError(
-      `${options.dir}: manifest has no ${missing.join(', ')} (it has ${present.join(', ')})`,
-    );
+  const models = modelsOf(manifest, options.dir, options.models);
 
   const figures = new Map<ModelId, QualityFigures>();
   for (const id of models) figures.set(id, await measureModel(runner, id, options.images, options.seed ?? 1));
@@ -218,4 +212,14 @@ async function vaeLoss(
   }
   // accumulate sums BCE over pixels: that is 784 · mean BCE per image, summed over the chunk.
   return { total: sums.bce + kl, kl };
+}
+
+/** The models asked for (every one the manifest has by default); a missing one is the user's mistake. */
+export function modelsOf(manifest: Manifest, dir: string, requested?: readonly ModelId[]): ModelId[] {
+  const present = MODEL_IDS.filter((id) => manifest.models[id]);
+  const models = requested ? [...requested] : present;
+  const missing = models.filter((id) => !manifest.models[id]);
+  if (missing.length > 0)
+    throw new UserError(`${dir}: manifest has no ${missing.join(', ')} (it has ${present.join(', ')})`);
+  return models;
 }

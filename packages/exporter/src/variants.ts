@@ -18,7 +18,6 @@ import {
   type ManifestFileVariant,
   type ManifestModel,
   type ManifestPrecision,
-  MODEL_IDS,
   type ModelId,
   ModelRunner,
   maxAbsDiff,
@@ -28,7 +27,7 @@ import {
 } from '@autoencoders/modelkit';
 import * as ort from 'onnxruntime-node';
 import { UserError } from './errors.ts';
-import { measureModel, readManifest } from './evaluate.ts';
+import { measureModel, modelsOf, readManifest } from './evaluate.ts';
 import { randomNormal } from './inputs.ts';
 import { float16Weights } from './onnx/float16.ts';
 import { replaceFolder, writeManifest } from './output.ts';
@@ -151,13 +150,7 @@ export async function addFloat16Variants(options: Float16VariantsOptions): Promi
   if (!Number.isInteger(count) || count < 1)
     throw new Error(`images: ${options.images.length} floats is not a whole number of 784-pixel images`);
   const previous = await readManifest(options.dir);
-  const present = MODEL_IDS.filter((id) => previous.models[id]);
-  const ids = options.models ?? present;
-  const missing = ids.filter((id) => !previous.models[id]);
-  if (missing.length > 0)
-    throw new UserError(
-      `${options.dir}: manifest has no ${missing.join(', ')} (it has ${present.join(', ')})`,
-    );
+  const ids = modelsOf(previous, options.dir, options.models);
 
   // The float32 files, read once and checked against the manifest by the runner.
   const float32 = new Map<string, Uint8Array>();

@@ -6,7 +6,16 @@
  * against the manifest before a session is made from it.
  */
 import { IMAGE_SIZE, type ModelId, type Operation } from './catalog.ts';
+import {
+  InferenceError,
+  InputShapeError,
+  ModelIntegrityError,
+  ModelUnavailableError,
+  UnknownModelError,
+  UnsupportedOperationError,
+} from './inference-errors.ts';
 import type { Manifest, ManifestFile, ManifestFileRole, ManifestModel, ManifestTensor } from './manifest.ts';
+import { manifoldPoints } from './manifold.ts';
 
 /** The part of an onnxruntime tensor the runner reads. */
 export interface OrtTensorLike {
@@ -35,63 +44,6 @@ export interface OrtLike {
 export interface Batch {
   data: Float32Array;
   dims: readonly number[];
-}
-
-/** Base class of the runner's errors, so a caller can tell them from its own. */
-export class InferenceError extends Error {
-  override name = 'InferenceError';
-}
-
-/** The manifest has no model of that id (it may be a valid id whose export was skipped). */
-export class UnknownModelError extends InferenceError {
-  override name = 'UnknownModelError';
-  constructor(
-    readonly model: string,
-    readonly known: readonly string[],
-  ) {
-    super(`unknown model '${model}'; this manifest serves ${known.join(', ')}`);
-  }
-}
-
-/** The model exists but does not serve the operation (e.g. `decode` on denoise). */
-export class UnsupportedOperationError extends InferenceError {
-  override name = 'UnsupportedOperationError';
-  constructor(
-    readonly model: string,
-    readonly operation: Operation,
-    readonly served: readonly Operation[],
-  ) {
-    super(`model '${model}' does not serve '${operation}'; it serves ${served.join(', ')}`);
-  }
-}
-
-/** An input whose size or values do not fit the model's input tensor. */
-export class InputShapeError extends InferenceError {
-  override name = 'InputShapeError';
-}
-
-/** A model file that could not be read (not bundled, not found, a failed fetch). */
-export class ModelUnavailableError extends InferenceError {
-  override name = 'ModelUnavailableError';
-  constructor(
-    readonly path: string,
-    reason: string,
-    options?: ErrorOptions,
-  ) {
-    super(`model file ${path} could not be read: ${reason}`, options);
-  }
-}
-
-/** A model file whose bytes are not the ones the manifest describes. */
-export class ModelIntegrityError extends InferenceError {
-  override name = 'ModelIntegrityError';
-  constructor(
-    readonly path: string,
-    readonly expected: string,
-    readonly actual: string,
-  ) {
-    super(`model file ${path} has SHA-256 ${actual}, but the manifest lists ${expected}`);
-  }
 }
 
 export interface ModelRunnerOptions {
@@ -417,47 +369,4 @@ export function tensorSize(tensor: ManifestTensor): number {
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/**
- * The latent points of an n×n manifold, [n², 2], row by row: Gaussian quantiles from 5 % to 95 %,
- * x = z₁ left to right and z₂ from top (high) to bottom (low), as the post's figure.
- */
-export function manifoldPoints(n: number): Batch {
-  const grid = Array.from({ length: n }, (_, i) =>
-    normalQuantile(n === 1 ? 0.5 : 0.05 + (0.9 * i) / (n - 1)),
-  );
-  const data = new Float32Array(n * n * 2);
-  grid.forEach((y, row) => {
-    grid.forEach((x, col) => {
-      data.set([x, -y], (row * n + col) * 2);
-    });
-  });
-  return { data, dims: [n * n, 2] };
-}
-
-/** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
-export function normalQuantile(p: number): number {
-  const a = [
-    -39.69683028665376, 220.9460984245205, -275.928510446969, 138.357751867269, -30.66479806614716,
-    2.506628277459239,
-  ];
-  const b = [
-    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
-  ];
-  const c = [
-    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
-    2.938163982698783,
-  ];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const poly = (k: number[], x: number) => k.reduce((acc, v) => acc * x + v, 0);
-  const low = 0.02425;
-  if (p < low) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return poly(c, q) / (poly(d, q) * q + 1);
-  }
-  if (p > 1 - low) return -normalQuantile(1 - p);
-  const q = p - 0.5;
-  const r = q * q;
-  return (poly(a, r) * q) / (poly(b, r) * r + 1);
 }

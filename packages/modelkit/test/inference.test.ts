@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
-  InputShapeError,
-  ModelIntegrityError,
   ModelRunner,
-  ModelUnavailableError,
-  manifoldPoints,
-  normalQuantile,
   type OrtLike,
   type OrtSessionLike,
   type OrtTensorLike,
   sha256Hex,
+} from '../src/inference.ts';
+import {
+  InputShapeError,
+  ModelIntegrityError,
+  ModelUnavailableError,
   UnknownModelError,
   UnsupportedOperationError,
-} from '../src/inference.ts';
+} from '../src/inference-errors.ts';
 import type { Manifest, ManifestFile } from '../src/manifest.ts';
+import { manifoldPoints, normalQuantile } from '../src/manifold.ts';
 
 const tensor = (name: string, ...shape: number[]) => ({
   name,

@@ -108,7 +108,7 @@ export async function loadDataset(
       throw new UserError(`${dir}: cannot read the data folder: ${describeFileProblem(dir, error)}`);
     throw new UserError(`${dir}: no such data folder (expected the four MNIST IDX files in it)`);
   }
-  const [train, test] = await Promise.all([
+  const [train, test] = await Promise.allSettled([
     readSplit(
       findFile(dir, entries, FILES.trainImages),
       findFile(dir, entries, FILES.trainLabels),
@@ -116,5 +116,8 @@ export async function loadDataset(
     ),
     readSplit(findFile(dir, entries, FILES.testImages), findFile(dir, entries, FILES.testLabels)),
   ]);
-  return { train, test, source: describeSource(dir) };
+  // Read side by side, reported in order: with several broken files the same one is named every time.
+  if (train.status === 'rejected') throw train.reason;
+  if (test.status === 'rejected') throw test.reason;
+  return { train: train.value, test: test.value, source: describeSource(dir) };
 }
