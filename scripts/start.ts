@@ -18,6 +18,7 @@ const { values: args } = parseArgs({
 });
 
 const children: ChildProcess[] = [];
+let stopping = false;
 const pnpm = process.platform === 'win32' ? 'pnpm.cmd' : 'pnpm';
 
 function run(command: string[], name: string): Promise<void> {
@@ -31,13 +32,17 @@ function run(command: string[], name: string): Promise<void> {
   });
 }
 
-/** A server in the background; its output is dropped (its errors still reach stderr). */
+/** A server in the background; its output is dropped, its errors shown until the servers are stopped. */
 function serve(command: string[], env: Record<string, string> = {}): ChildProcess {
   // Its own process group, so that stopping it also stops what pnpm started under it (workerd, vite).
   const child = spawn(pnpm, command, {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...env },
     detached: true,
+  });
+  // Once stopped, pnpm reports each server as a failed command: that is noise, not an error.
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (!stopping) process.stderr.write(chunk);
   });
   children.push(child);
   return child;
@@ -57,19 +62,29 @@ async function waitFor(url: string, seconds = 120): Promise<void> {
   }
 }
 
-function stopAll(code: number): never {
-  for (const child of children) {
+/** Stops every child (and what it started), waits for them to go (a few seconds at most), then exits. */
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
+  const gone = running.map((child) => new Promise((resolve) => child.once('exit', resolve)));
+  for (const child of running) {
     try {
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
     } catch {
       child.kill('SIGTERM');
     }
   }
+  await Promise.race([Promise.all(gone), new Promise((resolve) => setTimeout(resolve, 5000))]);
   process.exit(code);
 }
 
-process.on('SIGINT', () => stopAll(130));
-process.on('SIGTERM', () => stopAll(143));
+// Once they serve, Ctrl-C is how the servers are meant to stop: a clean exit, not a failed command.
+let serving = false;
+process.on('SIGINT', () => {
+  if (serving) console.log('\nstopped.');
+  void stopAll(serving ? 0 : 130);
+});
+process.on('SIGTERM', () => void stopAll(143));
 
 try {
   if (args.train) {
@@ -99,7 +114,8 @@ Try it:
   curl -s ${api}/v1/models/vae/manifold?n=15 -o manifold.png
 
 Ctrl-C stops both.`);
+  serving = true;
 } catch (error) {
   console.error(`error: ${(error as Error).message}`);
-  stopAll(1);
+  await stopAll(1);
 }
