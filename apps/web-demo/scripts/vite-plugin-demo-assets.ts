@@ -122,7 +122,10 @@ async function brotliCached(path: string, hash: string): Promise<Uint8Array> {
   }
 }
 
-/** True where ModelRunner reconstructs through the encoder and decoder (modelkit's `composes`). */
+/**
+ * True where ModelRunner reconstructs through the encoder and decoder (modelkit's `composes`). A copy:
+ * Vite loads its config's plugins with Node, which cannot run modelkit's TypeScript source.
+ */
 function composes(model: ManifestModel): boolean {
   return model.files.some((f) => f.role === 'encoder') && model.files.some((f) => f.role === 'decoder');
 }

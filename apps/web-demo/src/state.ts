@@ -4,12 +4,11 @@
  * none knows another.
  */
 import type { ApiClient } from '@autoencoders/client';
-import { CATALOG, IMAGE_SIZE, type Manifest, type ModelId } from '@autoencoders/modelkit';
+import { CATALOG, filesFor, IMAGE_SIZE, type Manifest, type ModelId } from '@autoencoders/modelkit';
 import type { DemoAssets } from './asset-paths.ts';
 import type { TestDigits } from './digits.ts';
 import type { LatentPoint } from './latent-plane.ts';
 import type { ModelClient } from './model-client.ts';
-import { filesFor } from './model-files.ts';
 import type { ModelOperation, Resource, RuntimeInfo } from './worker/protocol.ts';
 
 /** User Timing marks the bench reads back from Lighthouse's report. */

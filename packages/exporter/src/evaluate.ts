@@ -12,6 +12,7 @@ import {
   DENOISE_NOISE_FACTOR,
   IMAGE_SIZE,
   type Manifest,
+  type ManifestFile,
   MODEL_IDS,
   type ModelId,
   ModelRunner,
@@ -72,14 +73,22 @@ export async function readManifest(dir: string): Promise<Manifest> {
   }
 }
 
-export async function evaluateModels(options: EvaluateOptions): Promise<ModelEvaluation[]> {
-  const manifest = await readManifest(options.dir);
-  const runner = new ModelRunner({
+/** A runner over onnxruntime-node, one thread per session, as the measurements are taken. */
+export function onnxRunner(
+  manifest: Manifest,
+  getFile: (file: ManifestFile) => Promise<Uint8Array>,
+): ModelRunner {
+  return new ModelRunner({
     manifest,
     ort: ort as never,
-    getFile: (file) => readFile(path.join(options.dir, file.path)),
+    getFile,
     sessionOptions: { intraOpNumThreads: 1, interOpNumThreads: 1 },
   });
+}
+
+export async function evaluateModels(options: EvaluateOptions): Promise<ModelEvaluation[]> {
+  const manifest = await readManifest(options.dir);
+  const runner = onnxRunner(manifest, (file) => readFile(path.join(options.dir, file.path)));
   const broken = (await runner.check()).filter((f) => f.status !== 'ok');
   if (broken.length > 0) {
     throw new UserError(

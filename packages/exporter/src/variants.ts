@@ -19,15 +19,14 @@ import {
   type ManifestModel,
   type ManifestPrecision,
   type ModelId,
-  ModelRunner,
   maxAbsDiff,
   QUALITY_TARGETS,
   type QualityMetric,
   seededRandom,
+  servedFiles,
 } from '@autoencoders/modelkit';
-import * as ort from 'onnxruntime-node';
 import { UserError } from './errors.ts';
-import { measureModel, modelsOf, readManifest } from './evaluate.ts';
+import { measureModel, modelsOf, onnxRunner, readManifest } from './evaluate.ts';
 import { randomNormal } from './inputs.ts';
 import { float16Weights } from './onnx/float16.ts';
 import { replaceFolder, writeManifest } from './output.ts';
@@ -84,22 +83,10 @@ export function relativeChange(float32: number, float16: number): number {
   return Math.abs(float16 - float32) / Math.abs(float32);
 }
 
-const runnerFor = (manifest: Manifest, getFile: (file: ManifestFile) => Promise<Uint8Array>) =>
-  new ModelRunner({
-    manifest,
-    ort: ort as never,
-    getFile,
-    sessionOptions: { intraOpNumThreads: 1, interOpNumThreads: 1 },
-  });
-
 /** The files the browser loads for a model: what ModelRunner serves from. */
 function browserFiles(manifest: Manifest, id: ModelId): ManifestFile[] {
-  const served = new Set(
-    runnerFor(manifest, async () => new Uint8Array())
-      .files()
-      .map((f) => f.path),
-  );
-  return (manifest.models[id]?.files ?? []).filter((f) => served.has(f.path));
+  const model = manifest.models[id];
+  return model ? servedFiles(model) : [];
 }
 
 /**
@@ -172,7 +159,7 @@ export async function addFloat16Variants(options: Float16VariantsOptions): Promi
       ]),
     ),
   };
-  const float32Runner = runnerFor(base, readFloat32);
+  const float32Runner = onnxRunner(base, readFloat32);
   const broken = (await float32Runner.check()).filter((f) => f.status !== 'ok' && ids.includes(f.model));
   if (broken.length > 0)
     throw new UserError(
@@ -229,7 +216,7 @@ export async function addFloat16Variants(options: Float16VariantsOptions): Promi
     };
     const candidateManifest = browserManifest({ ...base, models: { [id]: candidate } });
     const byPath = new Map([...variants.values()].map((v) => [v.variant.path, v.data]));
-    const float16Runner = runnerFor(candidateManifest, async (f) => byPath.get(f.path) ?? readFloat32(f));
+    const float16Runner = onnxRunner(candidateManifest, async (f) => byPath.get(f.path) ?? readFloat32(f));
     const figures16 = await measureModel(float16Runner, id, options.images, seed);
 
     const figures = precisionMetrics(id).map((metric) => {

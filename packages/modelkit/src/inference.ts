@@ -67,15 +67,6 @@ export interface FileStatus {
   detail?: string;
 }
 
-/** Which network serves each operation. */
-const ROLE_OF: Record<Operation, ManifestFileRole> = {
-  reconstruct: 'autoencoder',
-  denoise: 'autoencoder',
-  encode: 'encoder',
-  decode: 'decoder',
-  manifold: 'decoder',
-};
-
 interface OpenSession {
   session: OrtSessionLike;
   /** Runs are chained so one session never has two in flight, whatever the backend allows. */
@@ -118,7 +109,7 @@ export class ModelRunner {
    */
   async prepare(id: string, operation: Operation): Promise<void> {
     const model = this.model(id, operation);
-    await Promise.all(this.#rolesFor(model, operation).map((role) => this.#session(this.#file(model, role))));
+    await Promise.all(rolesFor(model, operation).map((role) => this.#session(this.#file(model, role))));
   }
 
   /**
@@ -232,14 +223,8 @@ export class ModelRunner {
 
   #servingFiles(): { model: ModelId; file: ManifestFile }[] {
     return Object.values(this.manifest.models).flatMap((m) =>
-      m.files
-        .filter((file) => !(file.role === 'autoencoder' && composes(m)))
-        .map((file) => ({ model: m.id, file })),
+      servedFiles(m).map((file) => ({ model: m.id, file })),
     );
-  }
-
-  #rolesFor(model: ManifestModel, operation: Operation): ManifestFileRole[] {
-    return operation === 'reconstruct' && composes(model) ? ['encoder', 'decoder'] : [ROLE_OF[operation]];
   }
 
   #file(model: ManifestModel, role: ManifestFileRole): ManifestFile {
@@ -355,9 +340,38 @@ export class ModelRunner {
   }
 }
 
+/** Which network serves each operation. */
+const ROLE_OF: Record<Operation, ManifestFileRole> = {
+  reconstruct: 'autoencoder',
+  denoise: 'autoencoder',
+  encode: 'encoder',
+  decode: 'decoder',
+  manifold: 'decoder',
+};
+
 /** True when the model reconstructs through its encoder and decoder rather than a whole-autoencoder file. */
-function composes(model: ManifestModel): boolean {
+export function composes(model: ManifestModel): boolean {
   return model.files.some((f) => f.role === 'encoder') && model.files.some((f) => f.role === 'decoder');
+}
+
+/**
+ * The networks an operation runs: reconstruction composes encoder and decoder where the model has
+ * both, so its whole-autoencoder file is never read. The runner, the web demo's downloads and the
+ * exporter's browser copies all follow this.
+ */
+export function rolesFor(model: ManifestModel, operation: Operation): ManifestFileRole[] {
+  return operation === 'reconstruct' && composes(model) ? ['encoder', 'decoder'] : [ROLE_OF[operation]];
+}
+
+/** The files an operation reads (see {@link rolesFor}). */
+export function filesFor(model: ManifestModel, operation: Operation): ManifestFile[] {
+  const roles = rolesFor(model, operation);
+  return model.files.filter((f) => roles.includes(f.role));
+}
+
+/** The files a model is served from: all but a whole-autoencoder file that reconstruction does not read. */
+export function servedFiles(model: ManifestModel): ManifestFile[] {
+  return model.files.filter((file) => !(file.role === 'autoencoder' && composes(model)));
 }
 
 /** Number of values in one item of a tensor, i.e. the product of its dimensions after the batch. */

@@ -6,9 +6,15 @@
  * latent scatter, so that their pixels never cross to the page.
  */
 /// <reference lib="webworker" />
-import { decodePng, IMAGE_SIZE, type Manifest, ModelRunner, type OrtLike } from '@autoencoders/modelkit';
+import {
+  decodePng,
+  filesFor,
+  IMAGE_SIZE,
+  type Manifest,
+  ModelRunner,
+  type OrtLike,
+} from '@autoencoders/modelkit';
 import type { DemoAssets } from '../asset-paths.ts';
-import { filesFor } from '../model-files.ts';
 import { createRuntime, type Runtime } from './ort-runtime.ts';
 import {
   type Envelope,
